@@ -1,0 +1,486 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <qtwisted/detail/chain.h>
+#include <qtwisted/errors.h>
+#include <qtwisted/failure.h>
+#include <qtwisted/outcome.h>
+
+#include <QList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace qtwisted {
+
+template <class T>
+class Deferred;
+
+namespace detail {
+
+template <class R>
+struct UnwrapDeferred {
+    using type = R;
+    static constexpr bool isDeferred = false;
+};
+template <class U>
+struct UnwrapDeferred<Deferred<U>> {
+    using type = U;
+    static constexpr bool isDeferred = true;
+};
+template <class R>
+using Unwrapped = typename UnwrapDeferred<std::decay_t<R>>::type;
+
+/// What a callback taking the chain's value returns, for T (value) or void (no argument).
+template <class T, class F>
+struct CallbackResult {
+    using type = std::invoke_result_t<F&, T&&>;
+};
+template <class F>
+struct CallbackResult<void, F> {
+    using type = std::invoke_result_t<F&>;
+};
+
+struct DeferredAccess {
+    template <class T>
+    static const CorePtr& core(const Deferred<T>& d) noexcept
+    {
+        return d.m_core;
+    }
+    template <class T>
+    static Deferred<T> wrap(CorePtr core) noexcept
+    {
+        return Deferred<T>(std::move(core));
+    }
+    /// A new chain owned by `owner` (the reactor thread for deferToThread's Deferreds).
+    template <class T>
+    static Deferred<T> createOwnedBy(QThread* owner)
+    {
+        auto core = std::make_shared<ChainCore>(typeid(T));
+        core->owner = owner;
+        return Deferred<T>(std::move(core));
+    }
+};
+
+/// Runs g() and packages what it returns (void, a value or a Deferred to wait for) as a chain Result.
+template <class G>
+Result package(G&& g)
+{
+    using Ret = std::invoke_result_t<G>;
+    Result r;
+    if constexpr (std::is_void_v<Ret>) {
+        std::forward<G>(g)();
+    } else if constexpr (UnwrapDeferred<std::decay_t<Ret>>::isDeferred) {
+        r.inner = DeferredAccess::core(std::forward<G>(g)());
+    } else {
+        r.value = Box::of(std::forward<G>(g)());
+    }
+    return r;
+}
+
+/// Calls f with the chain's value (moved out of `in`), or with nothing for void.
+template <class T, class F>
+Result callWithValue(F& f, Result&& in)
+{
+    if constexpr (std::is_void_v<T>) {
+        in.value.take<void>();
+        return package([&f]() -> decltype(auto) { return f(); });
+    } else {
+        T value = in.value.take<T>();
+        return package([&f, &value]() -> decltype(auto) { return f(std::move(value)); });
+    }
+}
+
+template <class T>
+Outcome<T> toOutcome(Result&& r)
+{
+    if (r.failure)
+        return Outcome<T>(*r.failure);
+    if constexpr (std::is_void_v<T>) {
+        return Outcome<void>();
+    } else {
+        return Outcome<T>(r.value.take<T>());
+    }
+}
+
+template <class T>
+struct ValueArg {
+    using type = T;
+};
+template <>
+struct ValueArg<void> {
+    struct None { };
+    using type = None;
+};
+
+} // namespace detail
+
+/// Options of DeferredList(), as Twisted's keyword arguments.
+struct DeferredListOptions {
+    bool fireOnOneCallback = false;
+    bool fireOnOneErrback = false;
+    bool consumeErrors = false;
+};
+
+/// A handle to one shared callback chain (Twisted's Deferred). Belongs to the thread that created it.
+template <class T>
+class Deferred {
+public:
+    using ValueType = T;
+
+    Deferred()
+        : m_core(std::make_shared<detail::ChainCore>(typeid(T)))
+    {
+    }
+
+    /// A Deferred whose cancel() first calls `canceller` (at most once).
+    explicit Deferred(std::function<void(Deferred<T>&)> canceller)
+        : Deferred()
+    {
+        if (canceller) {
+            m_core->canceller = [c = std::move(canceller)](const detail::CorePtr& core) {
+                Deferred<T> d(core);
+                c(d);
+            };
+        }
+    }
+
+    /// Fires the chain with a value; AlreadyCalledError when already fired.
+    void callback(typename detail::ValueArg<T>::type value)
+        requires(!std::is_void_v<T>)
+    {
+        detail::checkThread(*m_core);
+        detail::Result r;
+        r.value = detail::Box::of(std::move(value));
+        detail::fire(m_core, std::move(r));
+    }
+
+    /// Fires a Deferred<void>; AlreadyCalledError when already fired.
+    void callback()
+        requires std::is_void_v<T>
+    {
+        detail::checkThread(*m_core);
+        detail::fire(m_core, detail::Result {});
+    }
+
+    /// Fires the chain with a Failure; AlreadyCalledError when already fired.
+    void errback(Failure failure)
+    {
+        detail::checkThread(*m_core);
+        detail::fire(m_core, detail::Result::ofFailure(std::move(failure)));
+    }
+
+    /// Adds f(T) (or f() for void) returning U, void or Deferred<U>; failures pass it by.
+    template <class F>
+    auto addCallback(F&& f)
+    {
+        using Fn = std::decay_t<F>;
+        using U = detail::Unwrapped<typename detail::CallbackResult<T, Fn>::type>;
+        detail::Step step { [fn = Fn(std::forward<F>(f))](detail::Result&& r) mutable -> detail::Result {
+                               if (r.failure)
+                                   return std::move(r);
+                               return detail::callWithValue<T>(fn, std::move(r));
+                           },
+            nullptr };
+        detail::addStep(m_core, typeid(T), typeid(U), std::move(step));
+        return Deferred<U>(m_core);
+    }
+
+    /// Adds f(const Failure&) returning T or Deferred<T> (recovers); throwing keeps the chain failed.
+    template <class F>
+    Deferred<T> addErrback(F&& f)
+    {
+        using Fn = std::decay_t<F>;
+        using U = detail::Unwrapped<std::invoke_result_t<Fn&, const Failure&>>;
+        static_assert(std::is_same_v<U, T>, "an errback must return the chain's type T (or Deferred<T>)");
+        detail::Step step { [fn = Fn(std::forward<F>(f))](detail::Result&& r) mutable -> detail::Result {
+                               if (!r.failure)
+                                   return std::move(r);
+                               const Failure failure = *r.failure;
+                               return detail::package([&fn, &failure]() -> decltype(auto) { return fn(failure); });
+                           },
+            nullptr };
+        detail::addStep(m_core, typeid(T), typeid(T), std::move(step));
+        return *this;
+    }
+
+    /// Adds cb(T) and eb(const Failure&), both returning U (or Deferred<U>).
+    template <class CB, class EB>
+    auto addCallbacks(CB&& cb, EB&& eb)
+    {
+        using Cb = std::decay_t<CB>;
+        using Eb = std::decay_t<EB>;
+        using U = detail::Unwrapped<typename detail::CallbackResult<T, Cb>::type>;
+        static_assert(std::is_same_v<detail::Unwrapped<std::invoke_result_t<Eb&, const Failure&>>, U>,
+            "callback and errback must return the same type");
+        detail::Step step { [cbf = Cb(std::forward<CB>(cb)), ebf = Eb(std::forward<EB>(eb))](
+                                detail::Result&& r) mutable -> detail::Result {
+                               if (!r.failure)
+                                   return detail::callWithValue<T>(cbf, std::move(r));
+                               const Failure failure = *r.failure;
+                               return detail::package([&ebf, &failure]() -> decltype(auto) { return ebf(failure); });
+                           },
+            nullptr };
+        detail::addStep(m_core, typeid(T), typeid(U), std::move(step));
+        return Deferred<U>(m_core);
+    }
+
+    /// Adds f(const Outcome<T>&) returning U (or Deferred<U>), called for values and failures alike.
+    template <class F>
+    auto addBoth(F&& f)
+    {
+        using Fn = std::decay_t<F>;
+        using U = detail::Unwrapped<std::invoke_result_t<Fn&, const Outcome<T>&>>;
+        detail::Step step { [fn = Fn(std::forward<F>(f))](detail::Result&& r) mutable -> detail::Result {
+                               const Outcome<T> outcome = detail::toOutcome<T>(std::move(r));
+                               return detail::package([&fn, &outcome]() -> decltype(auto) { return fn(outcome); });
+                           },
+            nullptr };
+        detail::addStep(m_core, typeid(T), typeid(U), std::move(step));
+        return Deferred<U>(m_core);
+    }
+
+    /// When this chain fires, fire `other` with the same result; this chain then holds nothing (void).
+    Deferred<void> chainDeferred(Deferred<T> other)
+    {
+        detail::Step step { [other](detail::Result&& r) mutable -> detail::Result {
+                               if (r.failure) {
+                                   other.errback(*r.failure);
+                               } else if constexpr (std::is_void_v<T>) {
+                                   other.callback();
+                               } else {
+                                   other.callback(r.value.take<T>());
+                               }
+                               return {};
+                           },
+            nullptr };
+        detail::addStep(m_core, typeid(T), typeid(void), std::move(step));
+        return Deferred<void>(m_core);
+    }
+
+    /// Stops the chain from running callbacks until unpause().
+    void pause() { detail::pause(m_core); }
+    void unpause() { detail::unpause(m_core); }
+
+    bool called() const
+    {
+        detail::checkThread(*m_core);
+        return m_core->called;
+    }
+    bool paused() const
+    {
+        detail::checkThread(*m_core);
+        return m_core->paused > 0;
+    }
+
+    /// Unfired: canceller, then CancelledError; waiting on another Deferred: cancels that one; fired: nothing.
+    void cancel() { detail::cancel(m_core); }
+
+    friend bool operator==(const Deferred& a, const Deferred& b) noexcept { return a.m_core == b.m_core; }
+
+private:
+    explicit Deferred(detail::CorePtr core) noexcept
+        : m_core(std::move(core))
+    {
+    }
+
+    template <class>
+    friend class Deferred;
+    friend struct detail::DeferredAccess;
+
+    detail::CorePtr m_core;
+};
+
+/// An already-fired Deferred holding `value`.
+template <class V>
+Deferred<std::decay_t<V>> succeed(V&& value)
+{
+    Deferred<std::decay_t<V>> d;
+    d.callback(std::forward<V>(value));
+    return d;
+}
+
+/// An already-fired Deferred<void>.
+inline Deferred<void> succeed()
+{
+    Deferred<void> d;
+    d.callback();
+    return d;
+}
+
+/// An already-failed Deferred<T>.
+template <class T>
+Deferred<T> fail(Failure failure)
+{
+    Deferred<T> d;
+    d.errback(std::move(failure));
+    return d;
+}
+
+/// Calls f(args...) now and wraps what it returns, or throws, in a Deferred.
+template <class F, class... Args>
+auto maybeDeferred(F&& f, Args&&... args) -> Deferred<detail::Unwrapped<std::invoke_result_t<F, Args...>>>
+{
+    using Ret = std::invoke_result_t<F, Args...>;
+    using U = detail::Unwrapped<Ret>;
+    try {
+        if constexpr (detail::UnwrapDeferred<std::decay_t<Ret>>::isDeferred) {
+            return std::invoke(std::forward<F>(f), std::forward<Args>(args)...);
+        } else if constexpr (std::is_void_v<Ret>) {
+            std::invoke(std::forward<F>(f), std::forward<Args>(args)...);
+            return succeed();
+        } else {
+            return succeed(std::invoke(std::forward<F>(f), std::forward<Args>(args)...));
+        }
+    } catch (...) {
+        return fail<U>(Failure::current());
+    }
+}
+
+namespace detail {
+
+/// Appends a step that looks at a result and passes it on unchanged (the chain's type stays T).
+template <class T, class Observer>
+void observe(const Deferred<T>& d, Observer&& observer)
+{
+    Step step { [obs = std::decay_t<Observer>(std::forward<Observer>(observer))](Result&& r) mutable -> Result {
+                   obs(r);
+                   return std::move(r);
+               },
+        nullptr };
+    addStep(DeferredAccess::core(d), typeid(T), typeid(T), std::move(step));
+}
+
+template <class T>
+struct GatherType {
+    using type = QList<T>;
+};
+template <>
+struct GatherType<void> {
+    using type = void;
+};
+
+} // namespace detail
+
+/// Fires with every result in input order once all fired; the first Failure wins (and the inputs' are consumed).
+/// For Deferred<void> inputs the result is a Deferred<void>.
+template <class T>
+auto gatherResults(QList<Deferred<T>> deferreds) -> Deferred<typename detail::GatherType<T>::type>
+{
+    using Out = typename detail::GatherType<T>::type;
+    struct State {
+        std::vector<std::optional<std::conditional_t<std::is_void_v<T>, bool, T>>> values;
+        qsizetype remaining = 0;
+        bool done = false;
+        Deferred<Out> out;
+    };
+    auto state = std::make_shared<State>();
+    state->values.resize(static_cast<std::size_t>(deferreds.size()));
+    state->remaining = deferreds.size();
+    Deferred<Out> out = state->out;
+    auto finish = [](State& s) {
+        s.done = true;
+        if constexpr (std::is_void_v<T>) {
+            s.out.callback();
+        } else {
+            QList<T> list;
+            list.reserve(static_cast<qsizetype>(s.values.size()));
+            for (auto& v : s.values)
+                list.append(std::move(*v));
+            s.out.callback(std::move(list));
+        }
+    };
+    if (deferreds.isEmpty()) {
+        finish(*state);
+        return out;
+    }
+    for (qsizetype i = 0; i < deferreds.size(); ++i) {
+        detail::observe(deferreds[i], [state, i, finish](detail::Result& r) {
+            if (r.failure) {
+                r.failureHandled = true;
+                if (!state->done) {
+                    state->done = true;
+                    state->out.errback(*r.failure);
+                }
+                return;
+            }
+            if (state->done)
+                return;
+            if constexpr (std::is_void_v<T>) {
+                state->values[static_cast<std::size_t>(i)] = true;
+            } else {
+                state->values[static_cast<std::size_t>(i)] = r.value.peek<T>();
+            }
+            if (--state->remaining == 0)
+                finish(*state);
+        });
+    }
+    return out;
+}
+
+/// Fires with every input's Outcome in input order (never errbacks unless fireOnOneErrback).
+/// fireOnOneCallback fires with a one-element list holding the first success; fireOnOneErrback errbacks with the
+/// first Failure itself (Twisted wraps them with an index; see docs/design.md).
+template <class T>
+Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredListOptions options = {})
+{
+    struct State {
+        std::vector<std::optional<Outcome<T>>> outcomes;
+        qsizetype remaining = 0;
+        bool done = false;
+        Deferred<QList<Outcome<T>>> out;
+    };
+    auto state = std::make_shared<State>();
+    state->outcomes.resize(static_cast<std::size_t>(deferreds.size()));
+    state->remaining = deferreds.size();
+    Deferred<QList<Outcome<T>>> out = state->out;
+    auto finish = [](State& s) {
+        s.done = true;
+        QList<Outcome<T>> list;
+        list.reserve(static_cast<qsizetype>(s.outcomes.size()));
+        for (auto& o : s.outcomes)
+            list.append(std::move(*o));
+        s.out.callback(std::move(list));
+    };
+    if (deferreds.isEmpty()) {
+        finish(*state);
+        return out;
+    }
+    for (qsizetype i = 0; i < deferreds.size(); ++i) {
+        detail::observe(deferreds[i], [state, i, finish, options](detail::Result& r) {
+            std::optional<Outcome<T>> outcome;
+            if (r.failure) {
+                outcome.emplace(*r.failure);
+                if (options.consumeErrors)
+                    r.failureHandled = true;
+            } else if constexpr (std::is_void_v<T>) {
+                outcome.emplace();
+            } else {
+                outcome.emplace(r.value.peek<T>());
+            }
+            if (state->done)
+                return;
+            if (options.fireOnOneCallback && outcome->ok()) {
+                state->done = true;
+                state->out.callback(QList<Outcome<T>> { std::move(*outcome) });
+                return;
+            }
+            if (options.fireOnOneErrback && !outcome->ok()) {
+                state->done = true;
+                state->out.errback(outcome->failure());
+                return;
+            }
+            state->outcomes[static_cast<std::size_t>(i)] = std::move(outcome);
+            if (--state->remaining == 0)
+                finish(*state);
+        });
+    }
+    return out;
+}
+
+} // namespace qtwisted

@@ -1,0 +1,143 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <qtwisted/detail/function.h>
+#include <qtwisted/errors.h>
+#include <qtwisted/failure.h>
+
+#include <QThread>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <typeinfo>
+#include <utility>
+
+namespace qtwisted::detail {
+
+/// A move-only type-erased value; empty means "void".
+class Box {
+public:
+    Box() = default;
+
+    template <class T>
+    static Box of(T&& value)
+    {
+        Box b;
+        b.m_holder = std::make_unique<Holder<std::decay_t<T>>>(std::forward<T>(value));
+        return b;
+    }
+
+    const std::type_info& type() const noexcept { return m_holder ? m_holder->type() : typeid(void); }
+
+    /// Moves the value out; ChainTypeError when the box holds another type.
+    template <class T>
+    T take()
+    {
+        if constexpr (std::is_void_v<T>) {
+            m_holder.reset();
+        } else {
+            auto* h = dynamic_cast<Holder<T>*>(m_holder.get());
+            if (!h)
+                throw ChainTypeError("Deferred chain holds another type than the callback expects");
+            T value = std::move(h->value);
+            m_holder.reset();
+            return value;
+        }
+    }
+
+    /// A reference to the value, for pass-through observers.
+    template <class T>
+    const T& peek() const
+    {
+        auto* h = dynamic_cast<const Holder<T>*>(m_holder.get());
+        if (!h)
+            throw ChainTypeError("Deferred chain holds another type than the callback expects");
+        return h->value;
+    }
+
+private:
+    struct Base {
+        Base() = default;
+        Base(const Base&) = delete;
+        Base& operator=(const Base&) = delete;
+        Base(Base&&) = delete;
+        Base& operator=(Base&&) = delete;
+        virtual ~Base() = default;
+        virtual const std::type_info& type() const noexcept = 0;
+    };
+    template <class T>
+    struct Holder final : Base {
+        template <class U>
+        explicit Holder(U&& v)
+            : value(std::forward<U>(v))
+        {
+        }
+        const std::type_info& type() const noexcept override { return typeid(T); }
+        T value;
+    };
+    std::unique_ptr<Base> m_holder;
+};
+
+struct ChainCore;
+using CorePtr = std::shared_ptr<ChainCore>;
+
+/// The current result of a chain: a value, a Failure, or (returned by a step) another chain to wait for.
+struct Result {
+    Box value;
+    std::optional<Failure> failure;
+    CorePtr inner;
+    /// Set when a DeferredList/gatherResults consumed the Failure: no "Unhandled error" log for it.
+    bool failureHandled = false;
+
+    static Result ofFailure(Failure f)
+    {
+        Result r;
+        r.failure = std::move(f);
+        return r;
+    }
+};
+
+/// One link of a chain; `continueTo` marks Twisted's _CONTINUE: hand the result to an outer chain.
+struct Step {
+    UniqueFunction<Result(Result&&)> fn;
+    CorePtr continueTo;
+};
+
+/// The shared state behind every Deferred<T> handle of one chain. Reactor-thread (owner) only.
+struct ChainCore {
+    explicit ChainCore(const std::type_info& type)
+        : owner(QThread::currentThread())
+        , tailType(&type)
+    {
+    }
+    ChainCore(const ChainCore&) = delete;
+    ChainCore& operator=(const ChainCore&) = delete;
+    ChainCore(ChainCore&&) = delete;
+    ChainCore& operator=(ChainCore&&) = delete;
+    ~ChainCore();
+
+    QThread* owner;
+    std::deque<Step> steps;
+    Result result;
+    const std::type_info* tailType;
+    UniqueFunction<void(const CorePtr&)> canceller;
+    std::weak_ptr<ChainCore> waitingOn;
+    int paused = 0;
+    bool called = false;
+    bool running = false;
+    bool suppressAlreadyCalled = false;
+};
+
+/// WrongThreadError unless called from the chain's thread.
+void checkThread(const ChainCore& core);
+/// Appends a step after checking the handle's type against the chain's; runs it at once if the chain has fired.
+void addStep(const CorePtr& core, const std::type_info& handleType, const std::type_info& newType, Step step);
+/// callback()/errback(): AlreadyCalledError unless a cancel left one late result to swallow.
+void fire(const CorePtr& core, Result result);
+void cancel(const CorePtr& core);
+void pause(const CorePtr& core);
+void unpause(const CorePtr& core);
+
+} // namespace qtwisted::detail

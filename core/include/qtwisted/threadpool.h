@@ -1,0 +1,136 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <qtwisted/detail/function.h>
+#include <qtwisted/failure.h>
+#include <qtwisted/outcome.h>
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+class QThreadPool;
+
+namespace qtwisted {
+
+class ThreadPool;
+
+/// A consistent snapshot of a pool (ThreadPool::stats()).
+struct PoolStats {
+    int idle = 0; ///< workers waiting for work
+    int busy = 0; ///< workers running a job
+    int workers = 0; ///< idle + busy
+    int backlog = 0; ///< jobs waiting for a worker
+    quint64 completed = 0; ///< jobs that returned
+    quint64 failed = 0; ///< jobs that threw
+    quint64 cancelled = 0; ///< jobs removed from the backlog without running
+    quint64 submitted = 0; ///< jobs accepted
+    quint64 refused = 0; ///< submissions refused with PoolStoppedError
+};
+
+namespace detail {
+
+class PoolState;
+
+/// Where the templates of threads.h reach into a pool: submit with a cancel hook, cancel a queued job.
+struct PoolAccess {
+    /// Queues `run` (returns false when the job failed); `onCancel` runs if the job is cancelled unrun.
+    /// Returns the job id; PoolStoppedError when the pool no longer accepts work.
+    static quint64 submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel);
+    static std::weak_ptr<PoolState> state(ThreadPool& pool);
+    /// Removes a job still in the backlog; false when it already started (or is unknown).
+    static bool tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId);
+    /// Stops accepting work and calls `whenDrained` (from any thread) once the backlog ran and no job runs.
+    static void close(ThreadPool& pool, std::function<void()> whenDrained);
+};
+
+/// Logs (category qtwisted.threadpool, warning) an exception that escaped a job or a result callback.
+void logJobFailure(const Failure& failure, const char* where) noexcept;
+
+} // namespace detail
+
+/// Twisted's twisted.python.threadpool.ThreadPool, hosted on a private QThreadPool. Thread-safe.
+class ThreadPool : public QObject {
+    Q_OBJECT
+public:
+    /// `minThreads < 0` or `minThreads > maxThreads` throw std::invalid_argument.
+    explicit ThreadPool(int minThreads = 5, int maxThreads = 20, QString name = {}, QObject* parent = nullptr);
+    /// Stops the pool (see stop()) if it still runs.
+    ~ThreadPool() override;
+
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    ThreadPool(ThreadPool&&) = delete;
+    ThreadPool& operator=(ThreadPool&&) = delete;
+
+    /// Creates minThreads idle workers, then dispatches the backlog. PoolStoppedError on a stopped pool.
+    void start();
+
+    /// Runs f(args...) in a worker; an exception is caught and logged once.
+    template <class F, class... Args>
+    void callInThread(F&& f, Args&&... args)
+    {
+        detail::PoolAccess::submit(
+            *this,
+            [fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable -> bool {
+                try {
+                    std::invoke(std::move(fn), std::move(as)...);
+                    return true;
+                } catch (...) {
+                    detail::logJobFailure(Failure::current(), "callInThread");
+                    return false;
+                }
+            },
+            {});
+    }
+
+    /// Runs f(args...) in a worker, then onResult(const Outcome<R>&) in the same worker.
+    template <class OnResult, class F, class... Args>
+    void callInThreadWithCallback(OnResult&& onResult, F&& f, Args&&... args)
+    {
+        detail::PoolAccess::submit(
+            *this,
+            [on = std::forward<OnResult>(onResult), fn = std::forward<F>(f),
+                ... as = std::forward<Args>(args)]() mutable -> bool {
+                const auto outcome = detail::captureOutcome(std::move(fn), std::move(as)...);
+                try {
+                    on(outcome);
+                } catch (...) {
+                    detail::logJobFailure(Failure::current(), "callInThreadWithCallback's onResult");
+                }
+                return outcome.ok();
+            },
+            {});
+    }
+
+    /// Changes the sizes live (see docs/design.md); invalid values throw std::invalid_argument, nothing changed.
+    void adjustPoolsize(std::optional<int> minThreads = {}, std::optional<int> maxThreads = {});
+
+    /// Refuses new work, drains the backlog, joins every worker. Second call: no-op.
+    /// WrongThreadError from a worker of this pool.
+    void stop();
+
+    int minThreads() const;
+    int maxThreads() const;
+    QString name() const;
+    bool isStarted() const;
+    bool isJoined() const;
+
+    PoolStats stats() const;
+    /// Twisted's dumpStats(): "queue: N waiters: N workers: N total: N".
+    QString dumpStats() const;
+
+    /// The QThreadPool hosting the workers (for stack size, thread priority).
+    QThreadPool* qThreadPool() const;
+
+private:
+    friend struct detail::PoolAccess;
+    std::shared_ptr<detail::PoolState> d;
+};
+
+} // namespace qtwisted

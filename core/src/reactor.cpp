@@ -1,0 +1,756 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include "logging_p.h"
+
+#include <qtwisted/reactor.h>
+
+#include <QCoreApplication>
+#include <QEvent>
+#include <QEventLoop>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+namespace qtwisted {
+
+namespace detail {
+
+namespace {
+
+    enum class State { NotStarted, Running, Stopping, Stopped };
+
+    const QEvent::Type kDrainEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+    const QEvent::Type kProbeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+
+    constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far inside qint64 nanoseconds
+    constexpr int kProbeIntervalMs = 20;
+    constexpr int kMaxTimerMs = 24 * 3600 * 1000;
+
+    qint64 nowNs() noexcept
+    {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    void logCallFailure(const char* what, const Failure& failure) noexcept
+    {
+        try {
+            qCWarning(lcReactor).noquote() << QStringLiteral("Unhandled exception in %1: %2: %3")
+                                                  .arg(QString::fromUtf8(what), failure.typeName(), failure.message());
+        } catch (...) { // NOLINT(bugprone-empty-catch): logging never throws into the event loop
+        }
+    }
+
+    void runGuarded(Task& task, const char* what) noexcept
+    {
+        try {
+            task();
+        } catch (...) {
+            logCallFailure(what, Failure::current());
+        }
+        task.reset();
+    }
+
+} // namespace
+
+double toSeconds(double seconds)
+{
+    if (std::isnan(seconds))
+        throw std::invalid_argument("delay must not be NaN");
+    if (seconds < 0)
+        throw std::invalid_argument("delay must not be negative");
+    if (seconds > kMaxDelaySeconds)
+        throw std::invalid_argument("delay is too large (more than 3e9 seconds)");
+    return seconds;
+}
+
+struct TimedCall {
+    enum class Status { Pending, Called, Cancelled };
+    using Key = std::pair<qint64, quint64>;
+    std::weak_ptr<ReactorCore> reactor;
+    Key key;
+    Task fn;
+    Status status = Status::Pending;
+};
+
+/// Receives the payload-free wake-ups posted to the reactor thread.
+class Waker : public QObject {
+public:
+    explicit Waker(ReactorCore* core, QObject* parent)
+        : QObject(parent)
+        , m_core(core)
+    {
+    }
+
+protected:
+    bool event(QEvent* e) override;
+
+private:
+    ReactorCore* m_core;
+};
+
+class ReactorCore : public std::enable_shared_from_this<ReactorCore> {
+public:
+    explicit ReactorCore(Reactor* reactor)
+        : q(reactor)
+        , thread(reactor->thread())
+        , waker(new Waker(this, reactor))
+        , timer(new QTimer(reactor))
+    {
+        timer->setSingleShot(true);
+        timer->setTimerType(Qt::PreciseTimer);
+        QObject::connect(timer, &QTimer::timeout, waker, [this] { runDueCalls(); });
+        // Embedded mode: find out whether the application spins the loop itself (see probe()).
+        QCoreApplication::postEvent(waker, new QEvent(kProbeEvent));
+    }
+
+    ReactorCore(const ReactorCore&) = delete;
+    ReactorCore& operator=(const ReactorCore&) = delete;
+    ReactorCore(ReactorCore&&) = delete;
+    ReactorCore& operator=(ReactorCore&&) = delete;
+    ~ReactorCore() = default;
+
+    void checkThread(const char* what) const
+    {
+        if (QThread::currentThread() != thread)
+            throw WrongThreadError(std::string(what) + " must be called from the reactor thread");
+    }
+
+    // ---- the call queue: one wake event per empty -> non-empty transition, drained as a snapshot -------------
+
+    void post(Task task, bool isPublic)
+    {
+        std::lock_guard lock(queueMutex);
+        if (isPublic && publicClosed)
+            throw ReactorNotRunning("callFromThread after the reactor began shutting down");
+        if (finalClosed) {
+            qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
+            return;
+        }
+        const bool wake = incoming.empty();
+        incoming.push_back(std::move(task));
+        // Posting under our lock: the reactor's destructor takes it before deleting the receiver.
+        if (wake)
+            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+    }
+
+    void drain()
+    {
+        if (state.load(std::memory_order_acquire) == State::NotStarted)
+            return; // kept until startup
+        std::vector<Task> batch = std::move(spare);
+        {
+            std::lock_guard lock(queueMutex);
+            batch.swap(incoming);
+        }
+        for (Task& task : batch)
+            runGuarded(task, "reactor call");
+        batch.clear();
+        if (batch.capacity() > spare.capacity())
+            spare = std::move(batch);
+    }
+
+    bool queueEmpty()
+    {
+        std::lock_guard lock(queueMutex);
+        return incoming.empty();
+    }
+
+    void drainAll()
+    {
+        while (!queueEmpty())
+            drain();
+    }
+
+    void wakeIfQueued()
+    {
+        std::lock_guard lock(queueMutex);
+        if (!incoming.empty() && !finalClosed)
+            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+    }
+
+    // ---- blocked callers -------------------------------------------------------------------------------------
+
+    void postBlocking(std::shared_ptr<BlockingCallBase> call, Task task)
+    {
+        std::lock_guard lock(queueMutex);
+        if (publicClosed || finalClosed)
+            throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
+        if (blocking.size() >= compactAt) {
+            std::erase_if(blocking, [](const std::weak_ptr<BlockingCallBase>& w) {
+                auto c = w.lock();
+                return !c || !c->pending();
+            });
+            compactAt = std::max<std::size_t>(64, blocking.size() * 2);
+        }
+        blocking.push_back(std::move(call));
+        const bool wake = incoming.empty();
+        incoming.push_back(std::move(task));
+        if (wake)
+            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+    }
+
+    void closeAndReleaseBlocked()
+    {
+        std::vector<std::weak_ptr<BlockingCallBase>> waiting;
+        {
+            std::lock_guard lock(queueMutex);
+            publicClosed = true;
+            waiting.swap(blocking);
+        }
+        const Failure failure = Failure::make(ReactorNotRunning("the reactor shut down while this thread waited"));
+        for (auto& w : waiting) {
+            if (auto call = w.lock())
+                call->failWith(failure);
+        }
+    }
+
+    // ---- timed calls -----------------------------------------------------------------------------------------
+
+    std::shared_ptr<TimedCall> schedule(double seconds, Task task)
+    {
+        auto call = std::make_shared<TimedCall>();
+        call->reactor = weak_from_this();
+        call->fn = std::move(task);
+        insertTimed(call, nowNs() + static_cast<qint64>(seconds * 1e9));
+        return call;
+    }
+
+    void insertTimed(const std::shared_ptr<TimedCall>& call, qint64 deadline)
+    {
+        call->key = { deadline, nextTimerSeq++ };
+        timers.emplace(call->key, call);
+        rearm();
+    }
+
+    void eraseTimed(const std::shared_ptr<TimedCall>& call)
+    {
+        timers.erase(call->key);
+        rearm();
+    }
+
+    void rearm()
+    {
+        const State s = state.load(std::memory_order_acquire);
+        if (timers.empty() || (s != State::Running && s != State::Stopping)) {
+            timer->stop();
+            return;
+        }
+        const qint64 remaining = std::max<qint64>(0, timers.begin()->first.first - nowNs());
+        const qint64 ms = std::min<qint64>((remaining + 999'999) / 1'000'000, kMaxTimerMs); // never early
+        timer->start(static_cast<int>(ms));
+    }
+
+    void runDueCalls()
+    {
+        const State s = state.load(std::memory_order_acquire);
+        if (s != State::Running && s != State::Stopping)
+            return;
+        const qint64 now = nowNs();
+        std::vector<std::pair<TimedCall::Key, std::shared_ptr<TimedCall>>> due;
+        while (!timers.empty() && timers.begin()->first.first <= now) {
+            due.emplace_back(timers.begin()->first, std::move(timers.begin()->second));
+            timers.erase(timers.begin());
+        }
+        for (auto& [key, call] : due) {
+            // An earlier call may have cancelled or rescheduled this one.
+            if (call->status != TimedCall::Status::Pending || call->key != key)
+                continue;
+            call->status = TimedCall::Status::Called;
+            runGuarded(call->fn, "delayed call");
+        }
+        rearm();
+    }
+
+    // ---- triggers and the startup / shutdown sequences -------------------------------------------------------
+
+    struct Trigger {
+        Phase phase;
+        SystemEvent event;
+        UniqueFunction<std::optional<Deferred<void>>()> fn;
+    };
+
+    /// Runs (and removes) the phase's triggers; `then` runs after them, after their Deferreds for Before.
+    void runPhase(Phase phase, SystemEvent event, std::function<void()> then, bool wait = true)
+    {
+        std::vector<TriggerId> ids;
+        for (const auto& [id, t] : triggers) {
+            if (t.phase == phase && t.event == event)
+                ids.push_back(id);
+        }
+        QList<Deferred<void>> pending;
+        for (TriggerId id : ids) {
+            auto it = triggers.find(id);
+            if (it == triggers.end())
+                continue; // removed by an earlier trigger
+            auto fn = std::move(it->second.fn);
+            triggers.erase(it);
+            try {
+                if (auto d = fn())
+                    pending.append(*d);
+            } catch (...) {
+                logCallFailure("system event trigger", Failure::current());
+            }
+        }
+        if (phase != Phase::Before || pending.isEmpty() || !wait) {
+            then();
+            return;
+        }
+        DeferredList(pending, DeferredListOptions { false, false, true })
+            .addCallback([then = std::move(then)](const QList<Outcome<void>>& outcomes) {
+                for (const auto& o : outcomes) {
+                    if (!o.ok())
+                        logCallFailure("system event trigger's Deferred", o.failure());
+                }
+                then();
+            });
+    }
+
+    void startRunning()
+    {
+        state.store(State::Running, std::memory_order_release);
+        auto self = shared_from_this();
+        runPhase(Phase::Before, SystemEvent::Startup, [self] {
+            self->runPhase(Phase::During, SystemEvent::Startup, [self] {
+                {
+                    std::lock_guard lock(self->poolMutex);
+                    self->poolShouldRun = true;
+                    if (self->pool)
+                        self->pool->start();
+                }
+                self->runPhase(Phase::After, SystemEvent::Startup, [self] {
+                    auto when = std::move(self->whenRunning);
+                    self->whenRunning.clear();
+                    for (Task& t : when)
+                        runGuarded(t, "callWhenRunning call");
+                    self->rearm();
+                    self->wakeIfQueued();
+                    Q_EMIT self->q->started();
+                });
+            });
+        });
+    }
+
+    void beginShutdown()
+    {
+        state.store(State::Stopping, std::memory_order_release);
+        closeAndReleaseBlocked();
+        Q_EMIT q->stopping();
+        auto self = shared_from_this();
+        runPhase(Phase::Before, SystemEvent::Shutdown, [self] {
+            self->runPhase(Phase::During, SystemEvent::Shutdown, [self] {
+                ThreadPool* p = nullptr;
+                {
+                    std::lock_guard lock(self->poolMutex);
+                    p = self->pool.get();
+                }
+                if (p && p->isStarted()) {
+                    // The loop keeps turning while the backlog drains, so results arrive and the GUI stays live.
+                    std::weak_ptr<ReactorCore> weak = self;
+                    PoolAccess::close(*p, [weak] {
+                        ReactorAccess::postInternal(weak, [weak] {
+                            if (auto c = weak.lock())
+                                c->finishShutdown();
+                        });
+                    });
+                } else {
+                    self->finishShutdown();
+                }
+            });
+        });
+    }
+
+    void finishShutdown()
+    {
+        stopPool();
+        drainAll(); // results of work that finished meanwhile (divergence: Twisted loses them)
+        runPhase(Phase::After, SystemEvent::Shutdown, [] { });
+        drainAll();
+        {
+            std::lock_guard lock(queueMutex);
+            finalClosed = true;
+        }
+        state.store(State::Stopped, std::memory_order_release);
+        timer->stop();
+        Q_EMIT q->stopped();
+        if (loop)
+            loop->exit();
+        if (embedded && !inAboutToQuit)
+            QCoreApplication::quit();
+    }
+
+    void stopPool()
+    {
+        std::lock_guard lock(poolMutex);
+        poolShouldRun = false;
+        poolStopped = true;
+        if (pool) {
+            try {
+                pool->stop();
+            } catch (...) {
+                logCallFailure("stopping the reactor's pool", Failure::current());
+            }
+        }
+    }
+
+    /// The destructor's shutdown: synchronous, no waiting for trigger Deferreds.
+    void teardown()
+    {
+        const State s = state.load(std::memory_order_acquire);
+        if (s == State::Stopped)
+            return;
+        if (s == State::Running) {
+            state.store(State::Stopping, std::memory_order_release);
+            closeAndReleaseBlocked();
+            runPhase(Phase::Before, SystemEvent::Shutdown, [] { }, false);
+            runPhase(Phase::During, SystemEvent::Shutdown, [] { }, false);
+        } else {
+            closeAndReleaseBlocked();
+        }
+        stopPool();
+        state.store(State::Stopping, std::memory_order_release); // lets drain() deliver what was queued
+        drainAll();
+        if (s == State::Running || s == State::Stopping)
+            runPhase(Phase::After, SystemEvent::Shutdown, [] { }, false);
+        drainAll();
+        {
+            std::lock_guard lock(queueMutex);
+            finalClosed = true;
+            incoming.clear();
+        }
+        state.store(State::Stopped, std::memory_order_release);
+    }
+
+    /// Embedded mode: the reactor counts as running once the application's own loop spins.
+    void probe()
+    {
+        if (state.load(std::memory_order_acquire) != State::NotStarted)
+            return;
+        if (QThread::currentThread()->loopLevel() == 0) {
+            QTimer::singleShot(kProbeIntervalMs, waker, [this] { probe(); });
+            return;
+        }
+        embedded = true;
+        if (auto* app = QCoreApplication::instance()) {
+            QObject::connect(app, &QCoreApplication::aboutToQuit, waker, [this] { onAboutToQuit(); });
+        }
+        startRunning();
+    }
+
+    void onAboutToQuit()
+    {
+        inAboutToQuit = true;
+        if (state.load(std::memory_order_acquire) == State::Running)
+            beginShutdown();
+        if (state.load(std::memory_order_acquire) == State::Stopping) {
+            QEventLoop nested;
+            loop = &nested;
+            nested.exec();
+            loop = nullptr;
+        }
+    }
+
+    ThreadPool& getThreadPool()
+    {
+        std::lock_guard lock(poolMutex);
+        if (!pool) {
+            pool = std::make_unique<ThreadPool>(5, 10, QStringLiteral("qtwisted.reactor"));
+            if (pool->thread() != thread)
+                pool->moveToThread(thread);
+            if (poolStopped)
+                pool->stop();
+            else if (poolShouldRun)
+                pool->start();
+        }
+        return *pool;
+    }
+
+    Reactor* q;
+    QThread* thread;
+    Waker* waker;
+    QTimer* timer;
+    std::atomic<State> state { State::NotStarted };
+
+    std::mutex queueMutex;
+    std::vector<Task> incoming; // guarded by queueMutex
+    std::vector<std::weak_ptr<BlockingCallBase>> blocking; // guarded by queueMutex
+    std::size_t compactAt = 64;
+    bool publicClosed = false; // guarded by queueMutex
+    bool finalClosed = false; // guarded by queueMutex
+    std::vector<Task> spare; // reactor thread: the last batch's storage, reused
+
+    std::map<TimedCall::Key, std::shared_ptr<TimedCall>> timers;
+    quint64 nextTimerSeq = 0;
+    std::map<TriggerId, Trigger> triggers;
+    TriggerId nextTriggerId = 1;
+    std::vector<Task> whenRunning;
+
+    std::mutex poolMutex;
+    std::unique_ptr<ThreadPool> pool;
+    bool poolShouldRun = false;
+    bool poolStopped = false;
+
+    QEventLoop* loop = nullptr;
+    bool embedded = false;
+    bool inAboutToQuit = false;
+};
+
+bool Waker::event(QEvent* e)
+{
+    if (e->type() == kDrainEvent) {
+        m_core->drain();
+        return true;
+    }
+    if (e->type() == kProbeEvent) {
+        m_core->probe();
+        return true;
+    }
+    return QObject::event(e);
+}
+
+QThread* ReactorAccess::thread(const Reactor& reactor) noexcept
+{
+    return reactor.d->thread;
+}
+
+std::weak_ptr<ReactorCore> ReactorAccess::core(const Reactor& reactor) noexcept
+{
+    return reactor.d;
+}
+
+void ReactorAccess::postInternal(const std::weak_ptr<ReactorCore>& core, Task task)
+{
+    if (auto c = core.lock()) {
+        c->post(std::move(task), false);
+        return;
+    }
+    qCWarning(lcReactor) << "a result arrived after its reactor was destroyed; it was dropped";
+}
+
+void ReactorAccess::postBlocking(Reactor& reactor, std::shared_ptr<BlockingCallBase> call, Task task)
+{
+    reactor.d->postBlocking(std::move(call), std::move(task));
+}
+
+} // namespace detail
+
+namespace {
+std::mutex s_instanceMutex;
+std::atomic<Reactor*> s_instance { nullptr };
+} // namespace
+
+// ---- DelayedCall -------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::shared_ptr<detail::ReactorCore> checkedReactor(const std::shared_ptr<detail::TimedCall>& call)
+{
+    if (!call)
+        throw std::logic_error("empty DelayedCall");
+    auto reactor = call->reactor.lock();
+    if (reactor)
+        reactor->checkThread("DelayedCall");
+    return reactor;
+}
+
+void checkPending(const detail::TimedCall& call)
+{
+    if (call.status == detail::TimedCall::Status::Called)
+        throw AlreadyCalledError("the DelayedCall already ran");
+    if (call.status == detail::TimedCall::Status::Cancelled)
+        throw AlreadyCancelledError("the DelayedCall was already cancelled");
+}
+
+} // namespace
+
+void DelayedCall::cancel()
+{
+    auto reactor = checkedReactor(m_call);
+    checkPending(*m_call);
+    m_call->status = detail::TimedCall::Status::Cancelled;
+    m_call->fn.reset();
+    if (reactor)
+        reactor->eraseTimed(m_call);
+}
+
+void DelayedCall::reset(double seconds)
+{
+    seconds = detail::toSeconds(seconds);
+    auto reactor = checkedReactor(m_call);
+    checkPending(*m_call);
+    if (!reactor)
+        return;
+    reactor->timers.erase(m_call->key);
+    reactor->insertTimed(m_call, detail::nowNs() + static_cast<qint64>(seconds * 1e9));
+}
+
+void DelayedCall::delay(double seconds)
+{
+    seconds = detail::toSeconds(seconds);
+    auto reactor = checkedReactor(m_call);
+    checkPending(*m_call);
+    if (!reactor)
+        return;
+    reactor->timers.erase(m_call->key);
+    reactor->insertTimed(m_call, m_call->key.first + static_cast<qint64>(seconds * 1e9));
+}
+
+bool DelayedCall::active() const
+{
+    return m_call && m_call->status == detail::TimedCall::Status::Pending;
+}
+
+double DelayedCall::getTime() const
+{
+    if (!m_call)
+        throw std::logic_error("empty DelayedCall");
+    return static_cast<double>(m_call->key.first) / 1e9;
+}
+
+// ---- Reactor -----------------------------------------------------------------------------------------------------
+
+Reactor::Reactor(QObject* parent)
+    : QObject(parent)
+    , d(std::make_shared<detail::ReactorCore>(this))
+{
+}
+
+Reactor::~Reactor()
+{
+    Reactor* self = this;
+    s_instance.compare_exchange_strong(self, nullptr);
+    d->teardown();
+    d->timers.clear();
+    {
+        std::lock_guard lock(d->poolMutex);
+        d->pool.reset();
+    }
+}
+
+Reactor& Reactor::instance()
+{
+    if (Reactor* r = s_instance.load(std::memory_order_acquire))
+        return *r;
+    std::lock_guard lock(s_instanceMutex);
+    if (Reactor* r = s_instance.load(std::memory_order_acquire))
+        return *r;
+    auto* app = QCoreApplication::instance();
+    if (!app)
+        throw Error("Reactor::instance() needs a QCoreApplication");
+    auto* r = new Reactor;
+    if (r->thread() != app->thread()) {
+        r->moveToThread(app->thread());
+        r->d->thread = app->thread();
+    }
+    r->setParent(app); // dies with the application, before its thread's data goes
+    s_instance.store(r, std::memory_order_release);
+    return *r;
+}
+
+void Reactor::run()
+{
+    d->checkThread("Reactor::run()");
+    switch (d->state.load(std::memory_order_acquire)) {
+    case detail::State::Running:
+    case detail::State::Stopping:
+        throw ReactorAlreadyRunning();
+    case detail::State::Stopped:
+        throw ReactorNotRestartable();
+    case detail::State::NotStarted:
+        break;
+    }
+    d->startRunning();
+    if (d->state.load(std::memory_order_acquire) != detail::State::Stopped) {
+        QEventLoop loop;
+        d->loop = &loop;
+        loop.exec();
+        d->loop = nullptr;
+    }
+}
+
+void Reactor::stop()
+{
+    d->checkThread("Reactor::stop()");
+    if (d->state.load(std::memory_order_acquire) != detail::State::Running)
+        throw ReactorNotRunning("stop() called while the reactor is not running");
+    d->beginShutdown();
+}
+
+bool Reactor::isRunning() const
+{
+    return d->state.load(std::memory_order_acquire) == detail::State::Running;
+}
+
+bool Reactor::isInReactorThread() const
+{
+    return QThread::currentThread() == d->thread;
+}
+
+double Reactor::seconds() const
+{
+    return static_cast<double>(detail::nowNs()) / 1e9;
+}
+
+void Reactor::removeSystemEventTrigger(TriggerId id)
+{
+    d->checkThread("Reactor::removeSystemEventTrigger()");
+    if (d->triggers.erase(id) == 0)
+        throw std::invalid_argument("removeSystemEventTrigger: no such trigger (unknown, removed or already fired)");
+}
+
+void Reactor::suggestThreadPoolSize(int n)
+{
+    if (n < 0)
+        throw std::invalid_argument("suggestThreadPoolSize: the size must be >= 0");
+    ThreadPool& pool = getThreadPool();
+    pool.adjustPoolsize(std::min(pool.minThreads(), n), n);
+}
+
+ThreadPool& Reactor::getThreadPool()
+{
+    return d->getThreadPool();
+}
+
+void Reactor::callWhenRunningImpl(detail::Task task)
+{
+    d->checkThread("Reactor::callWhenRunning()");
+    switch (d->state.load(std::memory_order_acquire)) {
+    case detail::State::Running:
+        detail::runGuarded(task, "callWhenRunning call");
+        return;
+    case detail::State::NotStarted:
+        d->whenRunning.push_back(std::move(task));
+        return;
+    case detail::State::Stopping:
+    case detail::State::Stopped:
+        throw ReactorNotRunning("callWhenRunning after the reactor began shutting down");
+    }
+}
+
+TriggerId Reactor::addTriggerImpl(
+    Phase phase, SystemEvent event, detail::UniqueFunction<std::optional<Deferred<void>>()> f)
+{
+    d->checkThread("Reactor::addSystemEventTrigger()");
+    const TriggerId id = d->nextTriggerId++;
+    d->triggers.emplace(id, detail::ReactorCore::Trigger { phase, event, std::move(f) });
+    return id;
+}
+
+DelayedCall Reactor::callLaterImpl(double seconds, detail::Task task)
+{
+    d->checkThread("Reactor::callLater()");
+    return DelayedCall(d->schedule(seconds, std::move(task)));
+}
+
+void Reactor::callFromThreadImpl(detail::Task task)
+{
+    d->post(std::move(task), true);
+}
+
+} // namespace qtwisted

@@ -1,0 +1,513 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include "logging_p.h"
+
+#include <qtwisted/errors.h>
+#include <qtwisted/threadpool.h>
+
+#include <QThread>
+#include <QThreadPool>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <semaphore>
+#include <stdexcept>
+#include <vector>
+
+#ifdef Q_OS_LINUX
+#include <pthread.h>
+#endif
+
+namespace qtwisted {
+
+namespace detail {
+
+namespace {
+
+    struct Job {
+        UniqueFunction<bool()> run;
+        Task onCancel;
+        quint64 id = 0;
+    };
+
+    /// One worker loop; it sleeps on its own semaphore, so waking exactly one idle worker costs one futex wake.
+    struct Worker {
+        std::binary_semaphore wake { 0 };
+        int index = 0;
+        bool dispatched = false; // woken or started because a job waits
+        bool retire = false;
+    };
+
+    void validateSizes(int minThreads, int maxThreads)
+    {
+        if (minThreads < 0)
+            throw std::invalid_argument("ThreadPool: minimum thread count must be >= 0");
+        if (maxThreads < 0)
+            throw std::invalid_argument("ThreadPool: maximum thread count must be >= 0");
+        if (minThreads > maxThreads)
+            throw std::invalid_argument("ThreadPool: minimum thread count must not exceed the maximum");
+    }
+
+    thread_local const PoolState* t_currentPool = nullptr;
+
+} // namespace
+
+class PoolState {
+public:
+    PoolState(int minThreads, int maxThreads, QString name)
+        : m_name(std::move(name))
+        , m_min(minThreads)
+        , m_max(maxThreads)
+    {
+        // The QThreadPool only hosts our worker loops: we decide how many run, so it must never queue them, and a
+        // retired worker's thread should end at once so thread counts come back to baseline.
+        m_qpool.setMaxThreadCount(std::numeric_limits<int>::max() / 2);
+        m_qpool.setExpiryTimeout(0);
+        m_qpool.setObjectName(QStringLiteral("qtwisted.ThreadPool:%1").arg(m_name));
+    }
+
+    // Actions computed under the lock and carried out after releasing it.
+    struct Actions {
+        std::vector<Worker*> wake;
+        std::vector<Worker*> spawn;
+        std::vector<Job> cancelled;
+        std::function<void()> drained;
+    };
+
+    void perform(Actions& actions)
+    {
+        for (Worker* w : actions.wake)
+            w->wake.release();
+        for (Worker* w : actions.spawn)
+            m_qpool.start([this, w] { workerLoop(w); });
+        for (Job& job : actions.cancelled) {
+            if (job.onCancel) {
+                try {
+                    job.onCancel();
+                } catch (...) {
+                    logJobFailure(Failure::current(), "a job's cancellation");
+                }
+            }
+        }
+        if (actions.drained)
+            actions.drained();
+    }
+
+    Worker* newWorkerLocked(bool dispatched)
+    {
+        auto* w = new Worker;
+        w->index = m_nextWorkerIndex++;
+        w->dispatched = dispatched;
+        if (dispatched)
+            ++m_dispatching;
+        ++m_workers;
+        ++m_threadsAlive;
+        return w;
+    }
+
+    /// Wakes or starts workers for queued jobs, idle ones first, never more than max at once.
+    void dispatchLocked(Actions& a)
+    {
+        if (!m_started)
+            return;
+        while (static_cast<std::size_t>(m_dispatching) < m_backlog.size() && m_busy + m_dispatching < m_max) {
+            if (!m_idle.empty()) {
+                Worker* w = m_idle.back();
+                m_idle.pop_back();
+                w->dispatched = true;
+                ++m_dispatching;
+                a.wake.push_back(w);
+            } else if (m_workers < m_max) {
+                a.spawn.push_back(newWorkerLocked(true));
+            } else {
+                break;
+            }
+        }
+        // Twisted's minimum: keep that many workers around even without work.
+        while (!m_closing && m_workers < m_min)
+            a.spawn.push_back(newWorkerLocked(false));
+        // Idle workers above the maximum retire at once; busy ones do after their job.
+        while (m_workers > m_max && !m_idle.empty()) {
+            Worker* w = m_idle.back();
+            m_idle.pop_back();
+            w->retire = true;
+            --m_workers;
+            a.wake.push_back(w);
+        }
+        if (m_closing) {
+            if (m_max == 0 && !m_backlog.empty())
+                cancelBacklogLocked(a);
+            if (m_backlog.empty()) {
+                // Nothing left to drain: idle workers go.
+                for (Worker* w : m_idle) {
+                    w->retire = true;
+                    --m_workers;
+                    a.wake.push_back(w);
+                }
+                m_idle.clear();
+            }
+            checkDrainedLocked(a);
+        }
+    }
+
+    void cancelBacklogLocked(Actions& a)
+    {
+        m_cancelled += m_backlog.size();
+        for (Job& job : m_backlog)
+            a.cancelled.push_back(std::move(job));
+        m_backlog.clear();
+    }
+
+    void checkDrainedLocked(Actions& a)
+    {
+        if (m_closing && m_backlog.empty() && m_busy == 0 && m_whenDrained) {
+            a.drained = std::move(m_whenDrained);
+            m_whenDrained = nullptr;
+        }
+    }
+
+    void workerLoop(Worker* w)
+    {
+        t_currentPool = this;
+        std::unique_lock lock(m_mutex);
+        const QString threadName = QStringLiteral("PoolThread-%1-%2").arg(m_name).arg(w->index);
+        QThread::currentThread()->setObjectName(threadName);
+#ifdef Q_OS_LINUX
+        pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
+#endif
+        for (;;) {
+            if (w->dispatched) {
+                w->dispatched = false;
+                --m_dispatching;
+            }
+            if (w->retire)
+                break;
+            if (m_workers > m_max) {
+                --m_workers; // shrunk while we were busy: retire after the job, never during it
+                break;
+            }
+            if (!m_backlog.empty() && m_busy < m_max) {
+                Job job = std::move(m_backlog.front());
+                m_backlog.pop_front();
+                ++m_busy;
+                lock.unlock();
+                bool ok = false;
+                try {
+                    ok = job.run();
+                } catch (...) {
+                    logJobFailure(Failure::current(), "a pool job");
+                }
+                job.run.reset(); // captures, arguments and result go now, not when the next job comes
+                job.onCancel.reset();
+                lock.lock();
+                --m_busy;
+                ++(ok ? m_completed : m_failed);
+                if (m_closing) {
+                    Actions a;
+                    checkDrainedLocked(a);
+                    if (a.drained) {
+                        lock.unlock();
+                        perform(a);
+                        lock.lock();
+                    }
+                }
+                continue;
+            }
+            if (m_closing && m_backlog.empty()) {
+                --m_workers;
+                break;
+            }
+            m_idle.push_back(w);
+            lock.unlock();
+            w->wake.acquire();
+            lock.lock();
+        }
+        --m_threadsAlive;
+        const bool last = m_threadsAlive == 0;
+        lock.unlock();
+        delete w;
+        t_currentPool = nullptr;
+        if (last)
+            m_allGone.notify_all();
+    }
+
+    quint64 submit(UniqueFunction<bool()> run, Task onCancel)
+    {
+        Actions a;
+        quint64 id = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_joined || m_closing) {
+                ++m_refused;
+                throw PoolStoppedError(QStringLiteral("thread pool '%1' is stopped and accepts no work")
+                                           .arg(m_name)
+                                           .toStdString());
+            }
+            id = m_nextJobId++;
+            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id });
+            ++m_submitted;
+            dispatchLocked(a);
+        }
+        perform(a);
+        return id;
+    }
+
+    bool tryCancel(quint64 id)
+    {
+        Job removed;
+        {
+            std::lock_guard lock(m_mutex);
+            auto it = std::find_if(m_backlog.begin(), m_backlog.end(), [id](const Job& j) { return j.id == id; });
+            if (it == m_backlog.end())
+                return false;
+            removed = std::move(*it);
+            m_backlog.erase(it);
+            ++m_cancelled;
+        }
+        return true; // `removed` dies here, outside the lock: its captures may be heavy
+    }
+
+    void start()
+    {
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_joined)
+                throw PoolStoppedError("a stopped thread pool cannot be restarted");
+            if (m_started)
+                return;
+            m_started = true;
+            // minimum idle workers first, then the backlog
+            while (m_workers < m_min)
+                a.spawn.push_back(newWorkerLocked(false));
+            dispatchLocked(a);
+        }
+        perform(a);
+    }
+
+    void adjust(std::optional<int> minThreads, std::optional<int> maxThreads)
+    {
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            const int newMin = minThreads.value_or(m_min);
+            const int newMax = maxThreads.value_or(m_max);
+            validateSizes(newMin, newMax);
+            m_min = newMin;
+            m_max = newMax;
+            dispatchLocked(a); // before start() it only records
+
+        }
+        perform(a);
+    }
+
+    void close(std::function<void()> whenDrained)
+    {
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_closing) {
+                m_closing = true;
+                if (!m_started || m_max == 0)
+                    cancelBacklogLocked(a);
+            }
+            m_whenDrained = std::move(whenDrained);
+            if (m_started)
+                dispatchLocked(a);
+            else
+                checkDrainedLocked(a);
+        }
+        perform(a);
+    }
+
+    void stop()
+    {
+        if (t_currentPool == this)
+            throw WrongThreadError("ThreadPool::stop() called from one of its own workers");
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_joined)
+                return;
+        }
+        close(nullptr);
+        {
+            std::unique_lock lock(m_mutex);
+            m_joined = true;
+            m_allGone.wait(lock, [this] { return m_threadsAlive == 0; });
+        }
+        m_qpool.waitForDone(); // joins the QThreads themselves
+    }
+
+    PoolStats stats() const
+    {
+        std::lock_guard lock(m_mutex);
+        PoolStats s;
+        s.busy = m_busy;
+        s.workers = m_workers;
+        s.idle = m_workers - m_busy;
+        s.backlog = static_cast<int>(m_backlog.size());
+        s.completed = m_completed;
+        s.failed = m_failed;
+        s.cancelled = m_cancelled;
+        s.submitted = m_submitted;
+        s.refused = m_refused;
+        return s;
+    }
+
+    int minThreads() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_min;
+    }
+    int maxThreads() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_max;
+    }
+    bool started() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_started && !m_joined;
+    }
+    bool joined() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_joined;
+    }
+
+    const QString m_name;
+    QThreadPool m_qpool;
+
+private:
+    mutable std::mutex m_mutex;
+    std::condition_variable m_allGone;
+    std::deque<Job> m_backlog;
+    std::vector<Worker*> m_idle; // LIFO: the most recently active worker has the warmest cache
+    std::function<void()> m_whenDrained;
+    int m_min;
+    int m_max;
+    int m_workers = 0; // alive and not retiring: idle + busy + starting
+    int m_threadsAlive = 0; // worker loops not yet returned
+    int m_busy = 0;
+    int m_dispatching = 0; // woken or started for a queued job, not yet running it
+    int m_nextWorkerIndex = 0;
+    quint64 m_nextJobId = 1;
+    quint64 m_completed = 0;
+    quint64 m_failed = 0;
+    quint64 m_cancelled = 0;
+    quint64 m_submitted = 0;
+    quint64 m_refused = 0;
+    bool m_started = false;
+    bool m_closing = false;
+    bool m_joined = false;
+};
+
+quint64 PoolAccess::submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel)
+{
+    return pool.d->submit(std::move(run), std::move(onCancel));
+}
+
+std::weak_ptr<PoolState> PoolAccess::state(ThreadPool& pool)
+{
+    return pool.d;
+}
+
+bool PoolAccess::tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId)
+{
+    if (auto p = pool.lock())
+        return p->tryCancel(jobId);
+    return false;
+}
+
+void PoolAccess::close(ThreadPool& pool, std::function<void()> whenDrained)
+{
+    pool.d->close(std::move(whenDrained));
+}
+
+void logJobFailure(const Failure& failure, const char* where) noexcept
+{
+    try {
+        qCWarning(lcThreadPool).noquote() << QStringLiteral("Unhandled exception in %1: %2: %3")
+                                                 .arg(QString::fromUtf8(where), failure.typeName(), failure.message());
+    } catch (...) { // NOLINT(bugprone-empty-catch): logging must never throw into a worker
+    }
+}
+
+} // namespace detail
+
+ThreadPool::ThreadPool(int minThreads, int maxThreads, QString name, QObject* parent)
+    : QObject(parent)
+{
+    detail::validateSizes(minThreads, maxThreads);
+    d = std::make_shared<detail::PoolState>(minThreads, maxThreads, std::move(name));
+}
+
+ThreadPool::~ThreadPool()
+{
+    try {
+        d->stop();
+    } catch (const std::exception& e) {
+        qCCritical(lcThreadPool) << "ThreadPool destroyed from one of its own workers:" << e.what();
+    }
+}
+
+void ThreadPool::start()
+{
+    d->start();
+}
+
+void ThreadPool::adjustPoolsize(std::optional<int> minThreads, std::optional<int> maxThreads)
+{
+    d->adjust(minThreads, maxThreads);
+}
+
+void ThreadPool::stop()
+{
+    d->stop();
+}
+
+int ThreadPool::minThreads() const
+{
+    return d->minThreads();
+}
+
+int ThreadPool::maxThreads() const
+{
+    return d->maxThreads();
+}
+
+QString ThreadPool::name() const
+{
+    return d->m_name;
+}
+
+bool ThreadPool::isStarted() const
+{
+    return d->started();
+}
+
+bool ThreadPool::isJoined() const
+{
+    return d->joined();
+}
+
+PoolStats ThreadPool::stats() const
+{
+    return d->stats();
+}
+
+QString ThreadPool::dumpStats() const
+{
+    const PoolStats s = d->stats();
+    return QStringLiteral("queue: %1 waiters: %2 workers: %3 total: %4").arg(s.backlog).arg(s.idle).arg(s.busy).arg(s.workers);
+}
+
+QThreadPool* ThreadPool::qThreadPool() const
+{
+    return &d->m_qpool;
+}
+
+} // namespace qtwisted
