@@ -24,71 +24,71 @@ void checkThread(const ChainCore& core)
 
 namespace {
 
-    /// Twisted's _runCallbacks: a loop over an explicit stack of chains, so that chains waiting on chains of any
-    /// depth never recurse.
-    void runCallbacks(const CorePtr& start)
-    {
-        if (start->running)
-            return; // the loop already running this chain picks up the new steps
-        std::vector<CorePtr> stack { start };
-        while (!stack.empty()) {
-            CorePtr current = stack.back();
-            if (current->paused > 0 || current->running) {
-                stack.pop_back();
-                continue;
-            }
-            bool descended = false;
-            current->running = true;
-            while (!current->steps.empty() && current->paused == 0) {
-                Step step = std::move(current->steps.front());
-                current->steps.pop_front();
-                if (step.continueTo) {
-                    // Hand our result to the chain that waits for us; Twisted leaves None behind.
-                    CorePtr outer = std::move(step.continueTo);
-                    outer->result = std::move(current->result);
-                    current->result = Result {};
-                    current->tailType = &typeid(void);
-                    outer->waitingOn.reset();
-                    --outer->paused;
-                    stack.push_back(std::move(outer));
-                    descended = true;
-                    break;
-                }
-                Result next;
-                try {
-                    next = step.fn(std::move(current->result));
-                } catch (...) {
-                    next = Result::ofFailure(Failure::current());
-                }
-                step.fn.reset(); // release the callback's captures now
-                if (next.inner) {
-                    CorePtr inner = std::move(next.inner);
-                    if (inner == current) {
-                        current->result = Result::ofFailure(
-                            Failure::make(std::logic_error("a Deferred callback returned the same Deferred")));
-                        continue;
-                    }
-                    if (inner->called && inner->paused == 0 && !inner->running) {
-                        // Already fired: take its result now instead of waiting.
-                        current->result = std::move(inner->result);
-                        inner->result = Result {};
-                        inner->tailType = &typeid(void);
-                        continue;
-                    }
-                    // Not fired yet, paused, or running further up this stack: wait for it to hand us its result.
-                    ++current->paused;
-                    current->waitingOn = inner;
-                    current->result = Result {};
-                    inner->steps.push_back(Step { {}, current });
-                    break;
-                }
-                current->result = std::move(next);
-            }
-            current->running = false;
-            if (!descended)
-                stack.pop_back();
+/// Twisted's _runCallbacks: a loop over an explicit stack of chains, so that chains waiting on chains of any
+/// depth never recurse.
+void runCallbacks(const CorePtr& start)
+{
+    if (start->running)
+        return; // the loop already running this chain picks up the new steps
+    std::vector<CorePtr> stack { start };
+    while (!stack.empty()) {
+        CorePtr current = stack.back();
+        if (current->paused > 0 || current->running) {
+            stack.pop_back();
+            continue;
         }
+        bool descended = false;
+        current->running = true;
+        while (!current->steps.empty() && current->paused == 0) {
+            Step step = std::move(current->steps.front());
+            current->steps.pop_front();
+            if (step.continueTo) {
+                // Hand our result to the chain that waits for us; Twisted leaves None behind.
+                CorePtr outer = std::move(step.continueTo);
+                outer->result = std::move(current->result);
+                current->result = Result {};
+                current->tailType = &typeid(void);
+                outer->waitingOn.reset();
+                --outer->paused;
+                stack.push_back(std::move(outer));
+                descended = true;
+                break;
+            }
+            Result next;
+            try {
+                next = step.fn(std::move(current->result));
+            } catch (...) {
+                next = Result::ofFailure(Failure::current());
+            }
+            step.fn.reset(); // release the callback's captures now
+            if (next.inner) {
+                CorePtr inner = std::move(next.inner);
+                if (inner == current) {
+                    current->result = Result::ofFailure(
+                        Failure::make(std::logic_error("a Deferred callback returned the same Deferred")));
+                    continue;
+                }
+                if (inner->called && inner->paused == 0 && !inner->running) {
+                    // Already fired: take its result now instead of waiting.
+                    current->result = std::move(inner->result);
+                    inner->result = Result {};
+                    inner->tailType = &typeid(void);
+                    continue;
+                }
+                // Not fired yet, paused, or running further up this stack: wait for it to hand us its result.
+                ++current->paused;
+                current->waitingOn = inner;
+                current->result = Result {};
+                inner->steps.push_back(Step { {}, current });
+                break;
+            }
+            current->result = std::move(next);
+        }
+        current->running = false;
+        if (!descended)
+            stack.pop_back();
     }
+}
 
 } // namespace
 
@@ -101,6 +101,13 @@ void addStep(const CorePtr& core, const std::type_info& handleType, const std::t
     core->tailType = &newType;
     if (core->called)
         runCallbacks(core);
+}
+
+void checkHead(const ChainCore& core, const std::type_info& handleType)
+{
+    if (*core.headType != handleType)
+        throw ChainTypeError("callback() through a handle of another type than the Deferred's own: the chain "
+                             "expects the type it was created with");
 }
 
 void fire(const CorePtr& core, Result result)

@@ -15,7 +15,8 @@ namespace {
 QString demangle(const char* mangled)
 {
     int status = 0;
-    std::unique_ptr<char, decltype(&std::free)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
+    std::unique_ptr<char, decltype(&std::free)> name(
+        abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
     return QString::fromUtf8(status == 0 && name ? name.get() : mangled);
 }
 

@@ -23,39 +23,39 @@ namespace detail {
 
 namespace {
 
-    enum class State { NotStarted, Running, Stopping, Stopped };
+enum class State { NotStarted, Running, Stopping, Stopped };
 
-    const QEvent::Type kDrainEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
-    const QEvent::Type kProbeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+const QEvent::Type kDrainEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+const QEvent::Type kProbeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
 
-    constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far inside qint64 nanoseconds
-    constexpr int kProbeIntervalMs = 20;
-    constexpr int kMaxTimerMs = 24 * 3600 * 1000;
+constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far inside qint64 nanoseconds
+constexpr int kProbeIntervalMs = 20;
+constexpr int kMaxTimerMs = 24 * 3600 * 1000;
 
-    qint64 nowNs() noexcept
-    {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
+qint64 nowNs() noexcept
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+void logCallFailure(const char* what, const Failure& failure) noexcept
+{
+    try {
+        qCWarning(lcReactor).noquote() << QStringLiteral("Unhandled exception in %1: %2: %3")
+                                              .arg(QString::fromUtf8(what), failure.typeName(), failure.message());
+    } catch (...) { // NOLINT(bugprone-empty-catch): logging never throws into the event loop
     }
+}
 
-    void logCallFailure(const char* what, const Failure& failure) noexcept
-    {
-        try {
-            qCWarning(lcReactor).noquote() << QStringLiteral("Unhandled exception in %1: %2: %3")
-                                                  .arg(QString::fromUtf8(what), failure.typeName(), failure.message());
-        } catch (...) { // NOLINT(bugprone-empty-catch): logging never throws into the event loop
-        }
+void runGuarded(Task& task, const char* what) noexcept
+{
+    try {
+        task();
+    } catch (...) {
+        logCallFailure(what, Failure::current());
     }
-
-    void runGuarded(Task& task, const char* what) noexcept
-    {
-        try {
-            task();
-        } catch (...) {
-            logCallFailure(what, Failure::current());
-        }
-        task.reset();
-    }
+    task.reset();
+}
 
 } // namespace
 
@@ -370,7 +370,7 @@ public:
     {
         stopPool();
         drainAll(); // results of work that finished meanwhile (divergence: Twisted loses them)
-        runPhase(Phase::After, SystemEvent::Shutdown, [] { });
+        runPhase(Phase::After, SystemEvent::Shutdown, [] {});
         drainAll();
         {
             std::lock_guard lock(queueMutex);
@@ -387,12 +387,17 @@ public:
 
     void stopPool()
     {
-        std::lock_guard lock(poolMutex);
-        poolShouldRun = false;
-        poolStopped = true;
-        if (pool) {
+        ThreadPool* p = nullptr;
+        {
+            // Not held while joining: a job still running may call getThreadPool().
+            std::lock_guard lock(poolMutex);
+            poolShouldRun = false;
+            poolStopped = true;
+            p = pool.get();
+        }
+        if (p) {
             try {
-                pool->stop();
+                p->stop();
             } catch (...) {
                 logCallFailure("stopping the reactor's pool", Failure::current());
             }
@@ -408,8 +413,10 @@ public:
         if (s == State::Running) {
             state.store(State::Stopping, std::memory_order_release);
             closeAndReleaseBlocked();
-            runPhase(Phase::Before, SystemEvent::Shutdown, [] { }, false);
-            runPhase(Phase::During, SystemEvent::Shutdown, [] { }, false);
+            runPhase(
+                Phase::Before, SystemEvent::Shutdown, [] {}, false);
+            runPhase(
+                Phase::During, SystemEvent::Shutdown, [] {}, false);
         } else {
             closeAndReleaseBlocked();
         }
@@ -417,7 +424,8 @@ public:
         state.store(State::Stopping, std::memory_order_release); // lets drain() deliver what was queued
         drainAll();
         if (s == State::Running || s == State::Stopping)
-            runPhase(Phase::After, SystemEvent::Shutdown, [] { }, false);
+            runPhase(
+                Phase::After, SystemEvent::Shutdown, [] {}, false);
         drainAll();
         {
             std::lock_guard lock(queueMutex);

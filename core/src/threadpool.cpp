@@ -27,31 +27,31 @@ namespace detail {
 
 namespace {
 
-    struct Job {
-        UniqueFunction<bool()> run;
-        Task onCancel;
-        quint64 id = 0;
-    };
+struct Job {
+    UniqueFunction<bool()> run;
+    Task onCancel;
+    quint64 id = 0;
+};
 
-    /// One worker loop; it sleeps on its own semaphore, so waking exactly one idle worker costs one futex wake.
-    struct Worker {
-        std::binary_semaphore wake { 0 };
-        int index = 0;
-        bool dispatched = false; // woken or started because a job waits
-        bool retire = false;
-    };
+/// One worker loop; it sleeps on its own semaphore, so waking exactly one idle worker costs one futex wake.
+struct Worker {
+    std::binary_semaphore wake { 0 };
+    int index = 0;
+    bool dispatched = false; // woken or started because a job waits
+    bool retire = false;
+};
 
-    void validateSizes(int minThreads, int maxThreads)
-    {
-        if (minThreads < 0)
-            throw std::invalid_argument("ThreadPool: minimum thread count must be >= 0");
-        if (maxThreads < 0)
-            throw std::invalid_argument("ThreadPool: maximum thread count must be >= 0");
-        if (minThreads > maxThreads)
-            throw std::invalid_argument("ThreadPool: minimum thread count must not exceed the maximum");
-    }
+void validateSizes(int minThreads, int maxThreads)
+{
+    if (minThreads < 0)
+        throw std::invalid_argument("ThreadPool: minimum thread count must be >= 0");
+    if (maxThreads < 0)
+        throw std::invalid_argument("ThreadPool: maximum thread count must be >= 0");
+    if (minThreads > maxThreads)
+        throw std::invalid_argument("ThreadPool: minimum thread count must not exceed the maximum");
+}
 
-    thread_local const PoolState* t_currentPool = nullptr;
+thread_local const PoolState* t_currentPool = nullptr;
 
 } // namespace
 
@@ -206,13 +206,12 @@ public:
                 --m_busy;
                 ++(ok ? m_completed : m_failed);
                 if (m_closing) {
+                    // Draining for stop(): when the backlog is done, idle workers must go and the reactor hear of it.
                     Actions a;
-                    checkDrainedLocked(a);
-                    if (a.drained) {
-                        lock.unlock();
-                        perform(a);
-                        lock.lock();
-                    }
+                    dispatchLocked(a);
+                    lock.unlock();
+                    perform(a);
+                    lock.lock();
                 }
                 continue;
             }
@@ -242,9 +241,8 @@ public:
             std::lock_guard lock(m_mutex);
             if (m_joined || m_closing) {
                 ++m_refused;
-                throw PoolStoppedError(QStringLiteral("thread pool '%1' is stopped and accepts no work")
-                                           .arg(m_name)
-                                           .toStdString());
+                throw PoolStoppedError(
+                    QStringLiteral("thread pool '%1' is stopped and accepts no work").arg(m_name).toStdString());
             }
             id = m_nextJobId++;
             m_backlog.push_back(Job { std::move(run), std::move(onCancel), id });
@@ -275,7 +273,7 @@ public:
         Actions a;
         {
             std::lock_guard lock(m_mutex);
-            if (m_joined)
+            if (m_joined || m_closing)
                 throw PoolStoppedError("a stopped thread pool cannot be restarted");
             if (m_started)
                 return;
@@ -299,7 +297,6 @@ public:
             m_min = newMin;
             m_max = newMax;
             dispatchLocked(a); // before start() it only records
-
         }
         perform(a);
     }
@@ -502,7 +499,11 @@ PoolStats ThreadPool::stats() const
 QString ThreadPool::dumpStats() const
 {
     const PoolStats s = d->stats();
-    return QStringLiteral("queue: %1 waiters: %2 workers: %3 total: %4").arg(s.backlog).arg(s.idle).arg(s.busy).arg(s.workers);
+    return QStringLiteral("queue: %1 waiters: %2 workers: %3 total: %4")
+        .arg(s.backlog)
+        .arg(s.idle)
+        .arg(s.busy)
+        .arg(s.workers);
 }
 
 QThreadPool* ThreadPool::qThreadPool() const

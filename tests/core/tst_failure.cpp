@@ -111,10 +111,7 @@ private Q_SLOTS:
         }
     }
 
-    void nullExceptionIsRefused()
-    {
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Failure(std::exception_ptr {}));
-    }
+    void nullExceptionIsRefused() { QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Failure(std::exception_ptr {})); }
 
     void currentOutsideCatchIsRefused() { QVERIFY_THROWS_EXCEPTION(std::logic_error, Failure::current()); }
 

@@ -78,9 +78,8 @@ void printResult(int x)
 qtwisted::Deferred<QString> getPage(const QString& url)
 {
     qtwisted::Deferred<QString> page;
-    qtwisted::Reactor::instance().callLater(10ms, [page, url]() mutable {
-        page.callback(QStringLiteral("<html>the page at %1</html>").arg(url));
-    });
+    qtwisted::Reactor::instance().callLater(
+        10ms, [page, url]() mutable { page.callback(QStringLiteral("<html>the page at %1</html>").arg(url)); });
     return page;
 }
 

@@ -151,20 +151,20 @@ public:
     }
 
     /// Fires the chain with a value; AlreadyCalledError when already fired.
-    void callback(typename detail::ValueArg<T>::type value)
-        requires(!std::is_void_v<T>)
+    void callback(typename detail::ValueArg<T>::type value) requires(!std::is_void_v<T>)
     {
         detail::checkThread(*m_core);
+        detail::checkHead(*m_core, typeid(T));
         detail::Result r;
         r.value = detail::Box::of(std::move(value));
         detail::fire(m_core, std::move(r));
     }
 
     /// Fires a Deferred<void>; AlreadyCalledError when already fired.
-    void callback()
-        requires std::is_void_v<T>
+    void callback() requires std::is_void_v<T>
     {
         detail::checkThread(*m_core);
+        detail::checkHead(*m_core, typeid(T));
         detail::fire(m_core, detail::Result {});
     }
 

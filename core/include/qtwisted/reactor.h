@@ -108,7 +108,7 @@ UniqueFunction<std::optional<Deferred<void>>()> wrapTrigger(F&& f)
             return fn();
         } else {
             static_assert(UnwrapDeferred<std::decay_t<Ret>>::isDeferred, "a trigger returns void or a Deferred");
-            return fn().addCallback([](auto&&) { });
+            return fn().addCallback([](auto&&) {});
         }
     };
 }

@@ -75,8 +75,7 @@ public:
     template <class F, class... Args>
     void callInThread(F&& f, Args&&... args)
     {
-        detail::PoolAccess::submit(
-            *this,
+        detail::PoolAccess::submit(*this,
             [fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable -> bool {
                 try {
                     std::invoke(std::move(fn), std::move(as)...);
@@ -93,8 +92,7 @@ public:
     template <class OnResult, class F, class... Args>
     void callInThreadWithCallback(OnResult&& onResult, F&& f, Args&&... args)
     {
-        detail::PoolAccess::submit(
-            *this,
+        detail::PoolAccess::submit(*this,
             [on = std::forward<OnResult>(onResult), fn = std::forward<F>(f),
                 ... as = std::forward<Args>(args)]() mutable -> bool {
                 const auto outcome = detail::captureOutcome(std::move(fn), std::move(as)...);

@@ -58,8 +58,8 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
         throw WrongThreadError("blockingCallFromThread called from the reactor thread would deadlock");
     auto call = std::make_shared<BlockingCall<R>>();
     std::weak_ptr<BlockingCall<R>> weak = call;
-    ReactorAccess::postBlocking(reactor, call,
-        [weak, fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable {
+    ReactorAccess::postBlocking(
+        reactor, call, [weak, fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable {
             auto c = weak.lock();
             if (!c || !c->pending())
                 return; // the caller gave up (timeout) or shutdown released it

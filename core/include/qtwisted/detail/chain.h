@@ -109,6 +109,7 @@ struct Step {
 struct ChainCore {
     explicit ChainCore(const std::type_info& type)
         : owner(QThread::currentThread())
+        , headType(&type)
         , tailType(&type)
     {
     }
@@ -121,7 +122,8 @@ struct ChainCore {
     QThread* owner;
     std::deque<Step> steps;
     Result result;
-    const std::type_info* tailType;
+    const std::type_info* headType; // what callback() must be given
+    const std::type_info* tailType; // what the last step produces
     UniqueFunction<void(const CorePtr&)> canceller;
     std::weak_ptr<ChainCore> waitingOn;
     int paused = 0;
@@ -136,6 +138,8 @@ void checkThread(const ChainCore& core);
 void addStep(const CorePtr& core, const std::type_info& handleType, const std::type_info& newType, Step step);
 /// callback()/errback(): AlreadyCalledError unless a cancel left one late result to swallow.
 void fire(const CorePtr& core, Result result);
+/// ChainTypeError unless a handle of this type may fire the chain (only the chain's first type may).
+void checkHead(const ChainCore& core, const std::type_info& handleType);
 void cancel(const CorePtr& core);
 void pause(const CorePtr& core);
 void unpause(const CorePtr& core);

@@ -55,10 +55,7 @@ class UniqueFunction<R(Args...)> {
         return (**static_cast<F**>(self))(std::forward<Args>(args)...);
     }
 
-    static void moveHeap(void* from, void* to) noexcept
-    {
-        ::new (to) void*(*static_cast<void**>(from));
-    }
+    static void moveHeap(void* from, void* to) noexcept { ::new (to) void*(*static_cast<void**>(from)); }
 
     template <class F>
     static void destroyHeap(void* self) noexcept
