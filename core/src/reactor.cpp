@@ -177,7 +177,7 @@ public:
 
     // ---- blocked callers -------------------------------------------------------------------------------------
 
-    void postBlocking(std::shared_ptr<BlockingCallBase> call, Task task)
+    void postBlocking(const std::shared_ptr<BlockingCallBase>& call, Task task)
     {
         std::lock_guard lock(queueMutex);
         if (publicClosed || finalClosed)
@@ -189,7 +189,7 @@ public:
             });
             compactAt = std::max<std::size_t>(64, blocking.size() * 2);
         }
-        blocking.push_back(std::move(call));
+        blocking.push_back(call);
         const bool wake = incoming.empty();
         incoming.push_back(std::move(task));
         if (wake)
@@ -524,12 +524,12 @@ bool Waker::event(QEvent* e)
 
 QThread* ReactorAccess::thread(const Reactor& reactor) noexcept
 {
-    return reactor.d->thread;
+    return reactor.m_d->thread;
 }
 
 std::weak_ptr<ReactorCore> ReactorAccess::core(const Reactor& reactor) noexcept
 {
-    return reactor.d;
+    return reactor.m_d;
 }
 
 void ReactorAccess::postInternal(const std::weak_ptr<ReactorCore>& core, Task task)
@@ -541,9 +541,9 @@ void ReactorAccess::postInternal(const std::weak_ptr<ReactorCore>& core, Task ta
     qCWarning(lcReactor) << "a result arrived after its reactor was destroyed; it was dropped";
 }
 
-void ReactorAccess::postBlocking(Reactor& reactor, std::shared_ptr<BlockingCallBase> call, Task task)
+void ReactorAccess::postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task)
 {
-    reactor.d->postBlocking(std::move(call), std::move(task));
+    reactor.m_d->postBlocking(call, std::move(task));
 }
 
 } // namespace detail
@@ -625,7 +625,7 @@ double DelayedCall::getTime() const
 
 Reactor::Reactor(QObject* parent)
     : QObject(parent)
-    , d(std::make_shared<detail::ReactorCore>(this))
+    , m_d(std::make_shared<detail::ReactorCore>(this))
 {
 }
 
@@ -633,11 +633,11 @@ Reactor::~Reactor()
 {
     Reactor* self = this;
     s_instance.compare_exchange_strong(self, nullptr);
-    d->teardown();
-    d->timers.clear();
+    m_d->teardown();
+    m_d->timers.clear();
     {
-        std::lock_guard lock(d->poolMutex);
-        d->pool.reset();
+        std::lock_guard lock(m_d->poolMutex);
+        m_d->pool.reset();
     }
 }
 
@@ -654,7 +654,7 @@ Reactor& Reactor::instance()
     auto* r = new Reactor;
     if (r->thread() != app->thread()) {
         r->moveToThread(app->thread());
-        r->d->thread = app->thread();
+        r->m_d->thread = app->thread();
     }
     r->setParent(app); // dies with the application, before its thread's data goes
     s_instance.store(r, std::memory_order_release);
@@ -663,8 +663,8 @@ Reactor& Reactor::instance()
 
 void Reactor::run()
 {
-    d->checkThread("Reactor::run()");
-    switch (d->state.load(std::memory_order_acquire)) {
+    m_d->checkThread("Reactor::run()");
+    switch (m_d->state.load(std::memory_order_acquire)) {
     case detail::State::Running:
     case detail::State::Stopping:
         throw ReactorAlreadyRunning();
@@ -673,31 +673,31 @@ void Reactor::run()
     case detail::State::NotStarted:
         break;
     }
-    d->startRunning();
-    if (d->state.load(std::memory_order_acquire) != detail::State::Stopped) {
+    m_d->startRunning();
+    if (m_d->state.load(std::memory_order_acquire) != detail::State::Stopped) {
         QEventLoop loop;
-        d->loop = &loop;
+        m_d->loop = &loop;
         loop.exec();
-        d->loop = nullptr;
+        m_d->loop = nullptr;
     }
 }
 
 void Reactor::stop()
 {
-    d->checkThread("Reactor::stop()");
-    if (d->state.load(std::memory_order_acquire) != detail::State::Running)
+    m_d->checkThread("Reactor::stop()");
+    if (m_d->state.load(std::memory_order_acquire) != detail::State::Running)
         throw ReactorNotRunning("stop() called while the reactor is not running");
-    d->beginShutdown();
+    m_d->beginShutdown();
 }
 
 bool Reactor::isRunning() const
 {
-    return d->state.load(std::memory_order_acquire) == detail::State::Running;
+    return m_d->state.load(std::memory_order_acquire) == detail::State::Running;
 }
 
 bool Reactor::isInReactorThread() const
 {
-    return QThread::currentThread() == d->thread;
+    return QThread::currentThread() == m_d->thread;
 }
 
 double Reactor::seconds() const
@@ -707,8 +707,8 @@ double Reactor::seconds() const
 
 void Reactor::removeSystemEventTrigger(TriggerId id)
 {
-    d->checkThread("Reactor::removeSystemEventTrigger()");
-    if (d->triggers.erase(id) == 0)
+    m_d->checkThread("Reactor::removeSystemEventTrigger()");
+    if (m_d->triggers.erase(id) == 0)
         throw std::invalid_argument("removeSystemEventTrigger: no such trigger (unknown, removed or already fired)");
 }
 
@@ -722,18 +722,18 @@ void Reactor::suggestThreadPoolSize(int n)
 
 ThreadPool& Reactor::getThreadPool()
 {
-    return d->getThreadPool();
+    return m_d->getThreadPool();
 }
 
 void Reactor::callWhenRunningImpl(detail::Task task)
 {
-    d->checkThread("Reactor::callWhenRunning()");
-    switch (d->state.load(std::memory_order_acquire)) {
+    m_d->checkThread("Reactor::callWhenRunning()");
+    switch (m_d->state.load(std::memory_order_acquire)) {
     case detail::State::Running:
         detail::runGuarded(task, "callWhenRunning call");
         return;
     case detail::State::NotStarted:
-        d->whenRunning.push_back(std::move(task));
+        m_d->whenRunning.push_back(std::move(task));
         return;
     case detail::State::Stopping:
     case detail::State::Stopped:
@@ -744,21 +744,21 @@ void Reactor::callWhenRunningImpl(detail::Task task)
 TriggerId Reactor::addTriggerImpl(
     Phase phase, SystemEvent event, detail::UniqueFunction<std::optional<Deferred<void>>()> f)
 {
-    d->checkThread("Reactor::addSystemEventTrigger()");
-    const TriggerId id = d->nextTriggerId++;
-    d->triggers.emplace(id, detail::ReactorCore::Trigger { phase, event, std::move(f) });
+    m_d->checkThread("Reactor::addSystemEventTrigger()");
+    const TriggerId id = m_d->nextTriggerId++;
+    m_d->triggers.emplace(id, detail::ReactorCore::Trigger { phase, event, std::move(f) });
     return id;
 }
 
 DelayedCall Reactor::callLaterImpl(double seconds, detail::Task task)
 {
-    d->checkThread("Reactor::callLater()");
-    return DelayedCall(d->schedule(seconds, std::move(task)));
+    m_d->checkThread("Reactor::callLater()");
+    return DelayedCall(m_d->schedule(seconds, std::move(task)));
 }
 
 void Reactor::callFromThreadImpl(detail::Task task)
 {
-    d->post(std::move(task), true);
+    m_d->post(std::move(task), true);
 }
 
 } // namespace qtwisted

@@ -404,12 +404,12 @@ private:
 
 quint64 PoolAccess::submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel)
 {
-    return pool.d->submit(std::move(run), std::move(onCancel));
+    return pool.m_d->submit(std::move(run), std::move(onCancel));
 }
 
 std::weak_ptr<PoolState> PoolAccess::state(ThreadPool& pool)
 {
-    return pool.d;
+    return pool.m_d;
 }
 
 bool PoolAccess::tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId)
@@ -421,7 +421,7 @@ bool PoolAccess::tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId)
 
 void PoolAccess::close(ThreadPool& pool, std::function<void()> whenDrained)
 {
-    pool.d->close(std::move(whenDrained));
+    pool.m_d->close(std::move(whenDrained));
 }
 
 void logJobFailure(const Failure& failure, const char* where) noexcept
@@ -439,13 +439,13 @@ ThreadPool::ThreadPool(int minThreads, int maxThreads, QString name, QObject* pa
     : QObject(parent)
 {
     detail::validateSizes(minThreads, maxThreads);
-    d = std::make_shared<detail::PoolState>(minThreads, maxThreads, std::move(name));
+    m_d = std::make_shared<detail::PoolState>(minThreads, maxThreads, std::move(name));
 }
 
 ThreadPool::~ThreadPool()
 {
     try {
-        d->stop();
+        m_d->stop();
     } catch (const std::exception& e) {
         qCCritical(lcThreadPool) << "ThreadPool destroyed from one of its own workers:" << e.what();
     }
@@ -453,52 +453,52 @@ ThreadPool::~ThreadPool()
 
 void ThreadPool::start()
 {
-    d->start();
+    m_d->start();
 }
 
 void ThreadPool::adjustPoolsize(std::optional<int> minThreads, std::optional<int> maxThreads)
 {
-    d->adjust(minThreads, maxThreads);
+    m_d->adjust(minThreads, maxThreads);
 }
 
 void ThreadPool::stop()
 {
-    d->stop();
+    m_d->stop();
 }
 
 int ThreadPool::minThreads() const
 {
-    return d->minThreads();
+    return m_d->minThreads();
 }
 
 int ThreadPool::maxThreads() const
 {
-    return d->maxThreads();
+    return m_d->maxThreads();
 }
 
 QString ThreadPool::name() const
 {
-    return d->m_name;
+    return m_d->m_name;
 }
 
 bool ThreadPool::isStarted() const
 {
-    return d->started();
+    return m_d->started();
 }
 
 bool ThreadPool::isJoined() const
 {
-    return d->joined();
+    return m_d->joined();
 }
 
 PoolStats ThreadPool::stats() const
 {
-    return d->stats();
+    return m_d->stats();
 }
 
 QString ThreadPool::dumpStats() const
 {
-    const PoolStats s = d->stats();
+    const PoolStats s = m_d->stats();
     return QStringLiteral("queue: %1 waiters: %2 workers: %3 total: %4")
         .arg(s.backlog)
         .arg(s.idle)
@@ -508,7 +508,7 @@ QString ThreadPool::dumpStats() const
 
 QThreadPool* ThreadPool::qThreadPool() const
 {
-    return &d->m_qpool;
+    return &m_d->m_qpool;
 }
 
 } // namespace qtwisted

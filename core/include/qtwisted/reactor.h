@@ -84,7 +84,7 @@ struct ReactorAccess {
     /// is gone or stopped, the task is destroyed unrun and a warning is logged.
     static void postInternal(const std::weak_ptr<ReactorCore>& core, Task task);
     /// Registers a blocked caller and queues its task; ReactorNotRunning once shutdown began.
-    static void postBlocking(Reactor& reactor, std::shared_ptr<BlockingCallBase> call, Task task);
+    static void postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task);
 };
 
 double toSeconds(double seconds);
@@ -247,7 +247,7 @@ private:
     void callFromThreadImpl(detail::Task task);
 
     friend struct detail::ReactorAccess;
-    std::shared_ptr<detail::ReactorCore> d;
+    std::shared_ptr<detail::ReactorCore> m_d;
 };
 
 } // namespace qtwisted

@@ -128,7 +128,7 @@ public:
 
 private:
     friend struct detail::PoolAccess;
-    std::shared_ptr<detail::PoolState> d;
+    std::shared_ptr<detail::PoolState> m_d;
 };
 
 } // namespace qtwisted

@@ -70,7 +70,7 @@ private:
     template <class T>
     struct Holder final : Base {
         template <class U>
-        explicit Holder(U&& v)
+        explicit Holder(U&& v) // NOLINT(bugprone-forwarding-reference-overload): Holder is never copied or moved
             : value(std::forward<U>(v))
         {
         }
