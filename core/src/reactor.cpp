@@ -1,9 +1,11 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "logging_p.h"
+#include "trace_p.h"
 
 #include <qtwisted/reactor.h>
 
+#include <QAbstractEventDispatcher>
 #include <QCoreApplication>
 #include <QEvent>
 #include <QEventLoop>
@@ -31,6 +33,7 @@ const QEvent::Type kProbeEvent = static_cast<QEvent::Type>(QEvent::registerEvent
 constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far inside qint64 nanoseconds
 constexpr int kProbeIntervalMs = 20;
 constexpr int kMaxTimerMs = 24 * 3600 * 1000;
+constexpr std::int64_t kStallNs = 16'000'000; // a frame at 60 Hz
 
 qint64 nowNs() noexcept
 {
@@ -47,15 +50,26 @@ void logCallFailure(const char* what, const Failure& failure) noexcept
     }
 }
 
-void runGuarded(Task& task, const char* what) noexcept
+bool runGuarded(Task& task, const char* what) noexcept
 {
+    bool ok = true;
     try {
         task();
     } catch (...) {
+        ok = false;
         logCallFailure(what, Failure::current());
     }
     task.reset();
+    return ok;
 }
+
+/// An entry of the reactor's queue; id, label and api only matter while a recorder is attached.
+struct Call {
+    Task fn;
+    std::uint64_t id = 0;
+    std::uint32_t label = 0;
+    ApiKind api = ApiKind::CallFromThread;
+};
 
 } // namespace
 
@@ -126,31 +140,81 @@ public:
 
     void post(Task task, bool isPublic)
     {
-        std::lock_guard lock(queueMutex);
-        if (isPublic && publicClosed)
-            throw ReactorNotRunning("callFromThread after the reactor began shutting down");
-        if (finalClosed) {
-            qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
-            return;
+        Call call { std::move(task) };
+        const std::int64_t queued = isPublic ? stampCall(call, ApiKind::CallFromThread) : 0;
+        const std::uint64_t id = call.id;
+        const std::uint32_t label = call.label;
+        {
+            std::lock_guard lock(queueMutex);
+            if (isPublic && publicClosed)
+                throw ReactorNotRunning("callFromThread after the reactor began shutting down");
+            if (finalClosed) {
+                qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
+                return;
+            }
+            enqueueLocked(std::move(call));
         }
+        if (queued)
+            traceCall(TraceEventKind::JobQueued, ApiKind::CallFromThread, id, label, queued, 0);
+    }
+
+    /// Gives a traced call its id and label; returns the time it was queued (0 when nothing is attached).
+    std::int64_t stampCall(Call& call, ApiKind api) noexcept
+    {
+        if (!trace.get())
+            return 0;
+        call.id = nextCallId.fetch_add(1, std::memory_order_relaxed);
+        call.label = ScopedJobLabel::current();
+        call.api = api;
+        return traceNow();
+    }
+
+    void enqueueLocked(Call&& call)
+    {
         const bool wake = incoming.empty();
-        incoming.push_back(std::move(task));
+        incoming.push_back(std::move(call));
         // Posting under our lock: the reactor's destructor takes it before deleting the receiver.
         if (wake)
             QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+    }
+
+    void traceCall(TraceEventKind kind, ApiKind api, std::uint64_t id, std::uint32_t label, std::int64_t time,
+        std::int64_t duration) const noexcept
+    {
+        if (TraceSink* sink = trace.get()) {
+            TraceEvent e;
+            e.kind = kind;
+            e.api = api;
+            e.jobId = id;
+            e.labelId = label;
+            e.poolId = traceId;
+            e.timeNs = time;
+            e.durationNs = duration;
+            sink->record(e);
+        }
     }
 
     void drain()
     {
         if (state.load(std::memory_order_acquire) == State::NotStarted)
             return; // kept until startup
-        std::vector<Task> batch = std::move(spare);
+        std::vector<Call> batch = std::move(spare);
         {
             std::lock_guard lock(queueMutex);
             batch.swap(incoming);
         }
-        for (Task& task : batch)
-            runGuarded(task, "reactor call");
+        for (Call& call : batch) {
+            if (call.id == 0 || !trace.get()) {
+                runGuarded(call.fn, "reactor call");
+                continue;
+            }
+            const std::int64_t start = traceNow();
+            traceCall(TraceEventKind::JobStarted, call.api, call.id, call.label, start, 0);
+            const bool ok = runGuarded(call.fn, "reactor call");
+            const std::int64_t end = traceNow();
+            traceCall(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, call.api, call.id, call.label, end,
+                end - start);
+        }
         batch.clear();
         if (batch.capacity() > spare.capacity())
             spare = std::move(batch);
@@ -177,23 +241,53 @@ public:
 
     // ---- blocked callers -------------------------------------------------------------------------------------
 
-    void postBlocking(const std::shared_ptr<BlockingCallBase>& call, Task task)
+    std::uint64_t postBlocking(const std::shared_ptr<BlockingCallBase>& blocked, Task task)
     {
-        std::lock_guard lock(queueMutex);
-        if (publicClosed || finalClosed)
-            throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
-        if (blocking.size() >= compactAt) {
-            std::erase_if(blocking, [](const std::weak_ptr<BlockingCallBase>& w) {
-                auto c = w.lock();
-                return !c || !c->pending();
-            });
-            compactAt = std::max<std::size_t>(64, blocking.size() * 2);
+        Call call { std::move(task) };
+        const std::int64_t queued = stampCall(call, ApiKind::BlockingCallFromThread);
+        const std::uint64_t id = call.id;
+        const std::uint32_t label = call.label;
+        {
+            std::lock_guard lock(queueMutex);
+            if (publicClosed || finalClosed)
+                throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
+            if (blocking.size() >= compactAt) {
+                std::erase_if(blocking, [](const std::weak_ptr<BlockingCallBase>& w) {
+                    auto c = w.lock();
+                    return !c || !c->pending();
+                });
+                compactAt = std::max<std::size_t>(64, blocking.size() * 2);
+            }
+            blocking.push_back(blocked);
+            enqueueLocked(std::move(call));
         }
-        blocking.push_back(call);
-        const bool wake = incoming.empty();
-        incoming.push_back(std::move(task));
-        if (wake)
-            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+        if (queued)
+            traceCall(TraceEventKind::JobQueued, ApiKind::BlockingCallFromThread, id, label, queued, 0);
+        return id;
+    }
+
+    // ---- stalls: the loop busy between waking up and blocking again for longer than a frame ------------------
+
+    void watchStalls()
+    {
+        if (stallWatch)
+            return;
+        auto* dispatcher = QAbstractEventDispatcher::instance(thread);
+        if (!dispatcher)
+            return;
+        stallWatch = true;
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, waker, [this] {
+            if (trace.get() && awakeAt == 0)
+                awakeAt = traceNow();
+        });
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, waker, [this] {
+            const std::int64_t start = std::exchange(awakeAt, 0);
+            if (start == 0 || !trace.get())
+                return;
+            const std::int64_t end = traceNow();
+            if (end - start > kStallNs)
+                traceCall(TraceEventKind::ReactorStall, ApiKind::CallFromThread, 0, 0, start, end - start);
+        });
     }
 
     void closeAndReleaseBlocked()
@@ -486,12 +580,17 @@ public:
     std::atomic<State> state { State::NotStarted };
 
     std::mutex queueMutex;
-    std::vector<Task> incoming; // guarded by queueMutex
+    std::vector<Call> incoming; // guarded by queueMutex
     std::vector<std::weak_ptr<BlockingCallBase>> blocking; // guarded by queueMutex
     std::size_t compactAt = 64;
     bool publicClosed = false; // guarded by queueMutex
     bool finalClosed = false; // guarded by queueMutex
-    std::vector<Task> spare; // reactor thread: the last batch's storage, reused
+    std::vector<Call> spare; // reactor thread: the last batch's storage, reused
+    TraceHook trace;
+    const std::uint32_t traceId = TraceStrings::intern(QStringLiteral("qtwisted.reactor"));
+    std::atomic<std::uint64_t> nextCallId { 1 };
+    std::int64_t awakeAt = 0; // reactor thread
+    bool stallWatch = false; // reactor thread
 
     std::map<TimedCall::Key, std::shared_ptr<TimedCall>> timers;
     quint64 nextTimerSeq = 0;
@@ -541,9 +640,53 @@ void ReactorAccess::postInternal(const std::weak_ptr<ReactorCore>& core, Task ta
     qCWarning(lcReactor) << "a result arrived after its reactor was destroyed; it was dropped";
 }
 
-void ReactorAccess::postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task)
+std::uint64_t ReactorAccess::postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task)
 {
-    reactor.m_d->postBlocking(call, std::move(task));
+    return reactor.m_d->postBlocking(call, std::move(task));
+}
+
+void ReactorAccess::setTrace(Reactor& reactor, const std::shared_ptr<TraceSink>& sink)
+{
+    ReactorCore* core = reactor.m_d.get();
+    core->trace.set(sink);
+    QMetaObject::invokeMethod(
+        core->waker, [core] { core->watchStalls(); }, Qt::QueuedConnection);
+}
+
+void ReactorAccess::clearTrace(const std::weak_ptr<ReactorCore>& core, const TraceSink* sink)
+{
+    if (auto c = core.lock())
+        c->trace.clear(sink);
+}
+
+bool ReactorAccess::tracing(const std::weak_ptr<ReactorCore>& core) noexcept
+{
+    auto c = core.lock();
+    return c && c->trace.get();
+}
+
+void ReactorAccess::traceCallback(const std::weak_ptr<ReactorCore>& core, std::uint32_t poolId, std::uint64_t jobId,
+    std::int64_t start, std::int64_t end) noexcept
+{
+    if (auto c = core.lock()) {
+        if (TraceSink* sink = c->trace.get()) {
+            TraceEvent e;
+            e.kind = TraceEventKind::CallbackRan;
+            e.api = ApiKind::DeferToThread;
+            e.poolId = poolId;
+            e.jobId = jobId;
+            e.timeNs = start;
+            e.durationNs = end - start;
+            sink->record(e);
+        }
+    }
+}
+
+void ReactorAccess::traceBlockingWait(
+    const std::weak_ptr<ReactorCore>& core, std::uint64_t callId, std::int64_t start, std::int64_t end) noexcept
+{
+    if (auto c = core.lock())
+        c->traceCall(TraceEventKind::BlockingWait, ApiKind::BlockingCallFromThread, callId, 0, start, end - start);
 }
 
 } // namespace detail

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "logging_p.h"
+#include "trace_p.h"
 
 #include <qtwisted/errors.h>
 #include <qtwisted/threadpool.h>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <semaphore>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #ifdef Q_OS_LINUX
@@ -31,6 +33,8 @@ struct Job {
     UniqueFunction<bool()> run;
     Task onCancel;
     quint64 id = 0;
+    std::uint32_t label = 0;
+    ApiKind api = ApiKind::CallInThread;
 };
 
 /// One worker loop; it sleeps on its own semaphore, so waking exactly one idle worker costs one futex wake.
@@ -59,6 +63,7 @@ class PoolState {
 public:
     PoolState(int minThreads, int maxThreads, QString name)
         : m_name(std::move(name))
+        , m_traceId(TraceStrings::intern(m_name))
         , m_min(minThreads)
         , m_max(maxThreads)
     {
@@ -67,6 +72,28 @@ public:
         m_qpool.setMaxThreadCount(std::numeric_limits<int>::max() / 2);
         m_qpool.setExpiryTimeout(0);
         m_qpool.setObjectName(QStringLiteral("qtwisted.ThreadPool:%1").arg(m_name));
+    }
+
+    /// Records an event if a recorder is attached: one acquire load otherwise.
+    void trace(TraceEventKind kind, const Job* job, int worker, std::int64_t time, std::int64_t duration = 0,
+        std::uint32_t label = 0) const noexcept
+    {
+        TraceSink* sink = m_trace.get();
+        if (!sink)
+            return;
+        TraceEvent e;
+        e.kind = kind;
+        e.timeNs = time;
+        e.durationNs = duration;
+        e.poolId = m_traceId;
+        e.worker = worker;
+        e.labelId = label;
+        if (job) {
+            e.jobId = job->id;
+            e.labelId = job->label;
+            e.api = job->api;
+        }
+        sink->record(e);
     }
 
     // Actions computed under the lock and carried out after releasing it.
@@ -84,6 +111,7 @@ public:
         for (Worker* w : actions.spawn)
             m_qpool.start([this, w] { workerLoop(w); });
         for (Job& job : actions.cancelled) {
+            trace(TraceEventKind::JobCancelled, &job, -1, traceNow());
             if (job.onCancel) {
                 try {
                     job.onCancel();
@@ -178,6 +206,8 @@ public:
 #ifdef Q_OS_LINUX
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
 #endif
+        if (m_trace.get())
+            trace(TraceEventKind::WorkerCreated, nullptr, w->index, traceNow(), 0, TraceStrings::intern(threadName));
         for (;;) {
             if (w->dispatched) {
                 w->dispatched = false;
@@ -194,11 +224,19 @@ public:
                 m_backlog.pop_front();
                 ++m_busy;
                 lock.unlock();
+                const std::int64_t started = m_trace.get() ? traceNow() : 0;
+                if (started)
+                    trace(TraceEventKind::JobStarted, &job, w->index, started);
                 bool ok = false;
                 try {
                     ok = job.run();
                 } catch (...) {
                     logJobFailure(Failure::current(), "a pool job");
+                }
+                if (started) {
+                    const std::int64_t ended = traceNow();
+                    trace(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, &job, w->index, ended,
+                        ended - started);
                 }
                 job.run.reset(); // captures, arguments and result go now, not when the next job comes
                 job.onCancel.reset();
@@ -227,16 +265,19 @@ public:
         --m_threadsAlive;
         const bool last = m_threadsAlive == 0;
         lock.unlock();
+        trace(TraceEventKind::WorkerRetired, nullptr, w->index, traceNow());
         delete w;
         t_currentPool = nullptr;
         if (last)
             m_allGone.notify_all();
     }
 
-    quint64 submit(UniqueFunction<bool()> run, Task onCancel)
+    quint64 submit(UniqueFunction<bool()> run, Task onCancel, ApiKind api)
     {
         Actions a;
         quint64 id = 0;
+        const std::uint32_t label = ScopedJobLabel::current();
+        const std::int64_t queued = m_trace.get() ? traceNow() : 0;
         {
             std::lock_guard lock(m_mutex);
             if (m_joined || m_closing) {
@@ -245,9 +286,13 @@ public:
                     QStringLiteral("thread pool '%1' is stopped and accepts no work").arg(m_name).toStdString());
             }
             id = m_nextJobId++;
-            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id });
+            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api });
             ++m_submitted;
             dispatchLocked(a);
+        }
+        if (queued) {
+            const Job info { {}, {}, id, label, api };
+            trace(TraceEventKind::JobQueued, &info, -1, queued);
         }
         perform(a);
         return id;
@@ -265,6 +310,7 @@ public:
             m_backlog.erase(it);
             ++m_cancelled;
         }
+        trace(TraceEventKind::JobCancelled, &removed, -1, traceNow());
         return true; // `removed` dies here, outside the lock: its captures may be heavy
     }
 
@@ -289,14 +335,30 @@ public:
     void adjust(std::optional<int> minThreads, std::optional<int> maxThreads)
     {
         Actions a;
+        int oldMin = 0;
+        int oldMax = 0;
+        int newMin = 0;
+        int newMax = 0;
         {
             std::lock_guard lock(m_mutex);
-            const int newMin = minThreads.value_or(m_min);
-            const int newMax = maxThreads.value_or(m_max);
+            newMin = minThreads.value_or(m_min);
+            newMax = maxThreads.value_or(m_max);
             validateSizes(newMin, newMax);
-            m_min = newMin;
-            m_max = newMax;
+            oldMin = std::exchange(m_min, newMin);
+            oldMax = std::exchange(m_max, newMax);
             dispatchLocked(a); // before start() it only records
+        }
+        if (TraceSink* sink = m_trace.get()) {
+            TraceEvent e;
+            e.kind = TraceEventKind::PoolResized;
+            e.timeNs = traceNow();
+            e.poolId = m_traceId;
+            e.labelId = ScopedJobLabel::current();
+            e.a = oldMin;
+            e.b = oldMax;
+            e.c = newMin;
+            e.d = newMax;
+            sink->record(e);
         }
         perform(a);
     }
@@ -376,7 +438,9 @@ public:
     }
 
     const QString m_name;
+    const std::uint32_t m_traceId;
     QThreadPool m_qpool;
+    TraceHook m_trace;
 
 private:
     mutable std::mutex m_mutex;
@@ -402,9 +466,25 @@ private:
     bool m_joined = false;
 };
 
-quint64 PoolAccess::submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel)
+quint64 PoolAccess::submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel, ApiKind api)
 {
-    return pool.m_d->submit(std::move(run), std::move(onCancel));
+    return pool.m_d->submit(std::move(run), std::move(onCancel), api);
+}
+
+void PoolAccess::setTrace(ThreadPool& pool, const std::shared_ptr<TraceSink>& sink)
+{
+    pool.m_d->m_trace.set(sink);
+}
+
+void PoolAccess::clearTrace(const std::weak_ptr<PoolState>& pool, const TraceSink* sink)
+{
+    if (auto p = pool.lock())
+        p->m_trace.clear(sink);
+}
+
+std::uint32_t PoolAccess::traceId(ThreadPool& pool)
+{
+    return pool.m_d->m_traceId;
 }
 
 std::weak_ptr<PoolState> PoolAccess::state(ThreadPool& pool)

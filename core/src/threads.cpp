@@ -6,10 +6,19 @@ namespace qtwisted::threads {
 
 void callMultipleInThread(std::vector<std::function<void()>> calls)
 {
-    Reactor::instance().callInThread([calls = std::move(calls)] {
-        for (const auto& call : calls)
-            call();
-    });
+    detail::PoolAccess::submit(
+        Reactor::instance().getThreadPool(),
+        [calls = std::move(calls)]() -> bool {
+            try {
+                for (const auto& call : calls)
+                    call();
+                return true;
+            } catch (...) {
+                detail::logJobFailure(Failure::current(), "callMultipleInThread");
+                return false;
+            }
+        },
+        {}, ApiKind::CallMultipleInThread);
 }
 
 } // namespace qtwisted::threads

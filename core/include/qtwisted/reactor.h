@@ -5,6 +5,7 @@
 #include <qtwisted/deferred.h>
 #include <qtwisted/detail/function.h>
 #include <qtwisted/threadpool.h>
+#include <qtwisted/trace.h>
 
 #include <QObject>
 
@@ -84,7 +85,17 @@ struct ReactorAccess {
     /// is gone or stopped, the task is destroyed unrun and a warning is logged.
     static void postInternal(const std::weak_ptr<ReactorCore>& core, Task task);
     /// Registers a blocked caller and queues its task; ReactorNotRunning once shutdown began.
-    static void postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task);
+    /// Returns the call's trace id (0 when no recorder is attached).
+    static std::uint64_t postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task);
+
+    static void setTrace(Reactor& reactor, const std::shared_ptr<TraceSink>& sink);
+    static void clearTrace(const std::weak_ptr<ReactorCore>& core, const TraceSink* sink);
+    /// True when a recorder is attached (one acquire load).
+    static bool tracing(const std::weak_ptr<ReactorCore>& core) noexcept;
+    static void traceCallback(const std::weak_ptr<ReactorCore>& core, std::uint32_t poolId, std::uint64_t jobId,
+        std::int64_t start, std::int64_t end) noexcept;
+    static void traceBlockingWait(
+        const std::weak_ptr<ReactorCore>& core, std::uint64_t callId, std::int64_t start, std::int64_t end) noexcept;
 };
 
 double toSeconds(double seconds);

@@ -5,6 +5,7 @@
 #include <qtwisted/detail/function.h>
 #include <qtwisted/failure.h>
 #include <qtwisted/outcome.h>
+#include <qtwisted/trace.h>
 
 #include <QObject>
 #include <QString>
@@ -36,17 +37,23 @@ struct PoolStats {
 namespace detail {
 
 class PoolState;
+class TraceSink;
 
 /// Where the templates of threads.h reach into a pool: submit with a cancel hook, cancel a queued job.
 struct PoolAccess {
     /// Queues `run` (returns false when the job failed); `onCancel` runs if the job is cancelled unrun.
     /// Returns the job id; PoolStoppedError when the pool no longer accepts work.
-    static quint64 submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel);
+    /// The job carries `api` and the submitting thread's ScopedJobLabel into the trace.
+    static quint64 submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel, ApiKind api);
     static std::weak_ptr<PoolState> state(ThreadPool& pool);
     /// Removes a job still in the backlog; false when it already started (or is unknown).
     static bool tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId);
     /// Stops accepting work and calls `whenDrained` (from any thread) once the backlog ran and no job runs.
     static void close(ThreadPool& pool, std::function<void()> whenDrained);
+    static void setTrace(ThreadPool& pool, const std::shared_ptr<TraceSink>& sink);
+    static void clearTrace(const std::weak_ptr<PoolState>& pool, const TraceSink* sink);
+    /// TraceStrings id of the pool's name.
+    static std::uint32_t traceId(ThreadPool& pool);
 };
 
 /// Logs (category qtwisted.threadpool, warning) an exception that escaped a job or a result callback.
@@ -75,7 +82,8 @@ public:
     template <class F, class... Args>
     void callInThread(F&& f, Args&&... args)
     {
-        detail::PoolAccess::submit(*this,
+        detail::PoolAccess::submit(
+            *this,
             [fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable -> bool {
                 try {
                     std::invoke(std::move(fn), std::move(as)...);
@@ -85,14 +93,15 @@ public:
                     return false;
                 }
             },
-            {});
+            {}, ApiKind::CallInThread);
     }
 
     /// Runs f(args...) in a worker, then onResult(const Outcome<R>&) in the same worker.
     template <class OnResult, class F, class... Args>
     void callInThreadWithCallback(OnResult&& onResult, F&& f, Args&&... args)
     {
-        detail::PoolAccess::submit(*this,
+        detail::PoolAccess::submit(
+            *this,
             [on = std::forward<OnResult>(onResult), fn = std::forward<F>(f),
                 ... as = std::forward<Args>(args)]() mutable -> bool {
                 const auto outcome = detail::captureOutcome(std::move(fn), std::move(as)...);
@@ -103,7 +112,7 @@ public:
                 }
                 return outcome.ok();
             },
-            {});
+            {}, ApiKind::CallInThread);
     }
 
     /// Changes the sizes live (see docs/design.md); invalid values throw std::invalid_argument, nothing changed.

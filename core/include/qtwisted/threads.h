@@ -5,6 +5,7 @@
 #include <qtwisted/deferred.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
+#include <qtwisted/trace.h>
 
 #include <atomic>
 #include <chrono>
@@ -58,7 +59,7 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
         throw WrongThreadError("blockingCallFromThread called from the reactor thread would deadlock");
     auto call = std::make_shared<BlockingCall<R>>();
     std::weak_ptr<BlockingCall<R>> weak = call;
-    ReactorAccess::postBlocking(
+    const std::uint64_t traceId = ReactorAccess::postBlocking(
         reactor, call, [weak, fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable {
             auto c = weak.lock();
             if (!c || !c->pending())
@@ -66,15 +67,21 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
             Deferred<R> d = maybeDeferred(std::move(fn), std::move(as)...);
             d.addBoth([c](const Outcome<R>& o) { c->complete(o); });
         });
+    const std::int64_t waitStart = traceId ? traceNow() : 0;
     if (timeout) {
         if (!call->ready.try_acquire_for(*timeout)) {
-            if (call->claimAbandon())
+            if (call->claimAbandon()) {
+                if (waitStart)
+                    ReactorAccess::traceBlockingWait(ReactorAccess::core(reactor), traceId, waitStart, traceNow());
                 throw TimeoutError("blockingCallFromThreadFor: the reactor did not answer in time");
+            }
             call->ready.acquire(); // the result is being written right now
         }
     } else {
         call->ready.acquire();
     }
+    if (waitStart)
+        ReactorAccess::traceBlockingWait(ReactorAccess::core(reactor), traceId, waitStart, traceNow());
     return takeOutcome<R>(std::move(*call->outcome));
 }
 
@@ -100,15 +107,22 @@ auto deferToThreadPool(Reactor& reactor, ThreadPool& pool, F&& f, Args&&... args
         detail::PoolAccess::tryCancel(ticket->pool, ticket->jobId.load(std::memory_order_acquire));
     };
     auto reactorCore = detail::ReactorAccess::core(reactor);
-    auto deliver = [](Deferred<R>& target, Outcome<R>&& outcome) {
+    const std::uint32_t poolId = detail::PoolAccess::traceId(pool);
+    // Runs in the reactor thread: fires the Deferred unless a cancel already did.
+    auto deliver = [reactorCore, poolId, ticket](Deferred<R>& target, Outcome<R>&& outcome) {
         if (target.called())
             return; // cancelled while it ran: the late result is dropped
+        const std::int64_t start = detail::ReactorAccess::tracing(reactorCore) ? traceNow() : 0;
         if (!outcome.ok()) {
             target.errback(outcome.failure());
         } else if constexpr (std::is_void_v<R>) {
             target.callback();
         } else {
             target.callback(std::move(outcome).value());
+        }
+        if (start) {
+            detail::ReactorAccess::traceCallback(
+                reactorCore, poolId, ticket->jobId.load(std::memory_order_acquire), start, traceNow());
         }
     };
     const quint64 id = detail::PoolAccess::submit(
@@ -125,7 +139,8 @@ auto deferToThreadPool(Reactor& reactor, ThreadPool& pool, F&& f, Args&&... args
                 if (!d.called())
                     d.errback(Failure::make(CancelledError("the job was cancelled before it ran")));
             });
-        });
+        },
+        ApiKind::DeferToThread);
     ticket->jobId.store(id, std::memory_order_release);
     return d;
 }

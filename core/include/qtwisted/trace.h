@@ -1,0 +1,122 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace qtwisted {
+
+class Reactor;
+class ThreadPool;
+
+/// Which API submitted a job.
+enum class ApiKind : std::uint8_t {
+    CallInThread,
+    DeferToThread,
+    CallMultipleInThread, ///< one item of a callMultipleInThread() batch; all items share the batch's job
+    BlockingCallFromThread,
+    CallFromThread,
+};
+
+/// What a TraceEvent records.
+enum class TraceEventKind : std::uint8_t {
+    JobQueued, ///< submitted (time = submission)
+    JobStarted, ///< began on a worker (or, for callFromThread/blockingCallFromThread, on the reactor)
+    JobFinished, ///< returned (time = end, duration = run time)
+    JobFailed, ///< threw (time = end, duration = run time)
+    JobCancelled, ///< removed without running
+    CallbackRan, ///< the reactor-side callback of a deferToThread job (time = start, duration)
+    ReactorStall, ///< the reactor's loop was busy longer than 16 ms (time = start, duration)
+    WorkerCreated, ///< a worker thread began (worker, name = the thread's name)
+    WorkerRetired, ///< a worker thread ended
+    PoolResized, ///< min/max changed: oldMin, oldMax -> newMin, newMax (a, b -> c, d); by = labelId
+    BlockingWait, ///< a thread waited in blockingCallFromThread (time = start, duration)
+};
+
+/// One recorded event. Reactor-side jobs (callFromThread, blockingCallFromThread) have worker -1.: plain data, fixed
+/// size, no allocation. Strings are interned (TraceStrings).
+struct TraceEvent {
+    std::int64_t timeNs = 0; ///< steady clock, nanoseconds
+    std::int64_t durationNs = 0; ///< for ranged events, else 0
+    std::uint64_t jobId = 0; ///< unique per recorder's pool (reactor calls have their own ids), 0 if none
+    std::uint32_t poolId = 0; ///< TraceStrings id of the pool's name (the reactor: its pool's name)
+    std::uint32_t labelId = 0; ///< TraceStrings id of the job's label or the thread's name, 0 if none
+    std::int32_t worker = -1; ///< worker index n of PoolThread-<pool>-<n>; -1 for the reactor thread / none
+    std::int32_t a = 0, b = 0, c = 0, d = 0; ///< PoolResized: old min, old max, new min, new max
+    ApiKind api = ApiKind::CallInThread;
+    TraceEventKind kind = TraceEventKind::JobQueued;
+};
+
+/// Process-wide table of interned strings (labels, pool and thread names): ids are stable, 0 is "".
+namespace TraceStrings {
+std::uint32_t intern(const QString& text);
+QString text(std::uint32_t id);
+} // namespace TraceStrings
+
+/// Labels the jobs submitted by this thread while it lives (nests; restores the previous label).
+/// Example: `{ ScopedJobLabel label(QStringLiteral("sleep 2000 ms")); reactor.callInThread(job); }`
+class ScopedJobLabel {
+public:
+    explicit ScopedJobLabel(const QString& label);
+    ~ScopedJobLabel();
+    ScopedJobLabel(const ScopedJobLabel&) = delete;
+    ScopedJobLabel& operator=(const ScopedJobLabel&) = delete;
+    ScopedJobLabel(ScopedJobLabel&&) = delete;
+    ScopedJobLabel& operator=(ScopedJobLabel&&) = delete;
+
+    /// The label id the current thread's submissions carry (0: none).
+    static std::uint32_t current() noexcept;
+
+private:
+    std::uint32_t m_previous;
+};
+
+namespace detail {
+class TraceSink;
+class PoolState;
+class ReactorCore;
+} // namespace detail
+
+/// Records what reactors and pools do into a bounded ring (lock-free, no allocation per event). When full, the
+/// oldest events go and dropped() counts them. Consumers drain in batches.
+class TraceRecorder {
+public:
+    /// `capacity` events (rounded up to a power of two, at least 1024).
+    explicit TraceRecorder(std::size_t capacity = std::size_t { 1 } << 18);
+    /// Detaches from everything still attached.
+    ~TraceRecorder();
+    TraceRecorder(const TraceRecorder&) = delete;
+    TraceRecorder& operator=(const TraceRecorder&) = delete;
+    TraceRecorder(TraceRecorder&&) = delete;
+    TraceRecorder& operator=(TraceRecorder&&) = delete;
+
+    /// Records the reactor (its calls, callbacks, stalls) and its pool.
+    void attach(Reactor& reactor);
+    void attach(ThreadPool& pool);
+    void detach(Reactor& reactor);
+    void detach(ThreadPool& pool);
+
+    /// Moves up to `max` of the oldest events into `out` (appending); returns how many.
+    std::size_t drain(std::vector<TraceEvent>& out, std::size_t max = SIZE_MAX);
+    /// Events lost because the ring was full.
+    std::uint64_t dropped() const noexcept;
+    std::size_t capacity() const noexcept;
+
+    /// Records an event from outside the library (e.g. a scenario runner's resize "by").
+    void record(const TraceEvent& event) noexcept;
+
+private:
+    std::shared_ptr<detail::TraceSink> m_sink;
+    std::vector<std::weak_ptr<detail::PoolState>> m_pools;
+    std::vector<std::weak_ptr<detail::ReactorCore>> m_reactors;
+};
+
+/// Steady-clock nanoseconds, the time base of TraceEvent.
+std::int64_t traceNow() noexcept;
+
+} // namespace qtwisted
