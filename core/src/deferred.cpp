@@ -14,6 +14,23 @@ ChainCore::~ChainCore()
         qCCritical(lcDeferred).noquote() << QStringLiteral("Unhandled error in Deferred: %1: %2")
                                                 .arg(result.failure->typeName(), result.failure->message());
     }
+    // The chains waiting on this one die with it; release them one at a time so that a nest of unfired Deferreds
+    // of any depth does not recurse through their destructors.
+    std::vector<CorePtr> waiting;
+    for (Step& step : steps) {
+        if (step.continueTo)
+            waiting.push_back(std::move(step.continueTo));
+    }
+    while (!waiting.empty()) {
+        CorePtr outer = std::move(waiting.back());
+        waiting.pop_back();
+        if (outer.use_count() == 1) {
+            for (Step& step : outer->steps) {
+                if (step.continueTo)
+                    waiting.push_back(std::move(step.continueTo));
+            }
+        }
+    }
 }
 
 void checkThread(const ChainCore& core)
@@ -80,6 +97,7 @@ void runCallbacks(const CorePtr& start)
                 current->waitingOn = inner;
                 current->result = Result {};
                 inner->steps.push_back(Step { {}, current });
+                inner->tailType = &typeid(void); // what comes after the hand-over sees nothing (Twisted: None)
                 break;
             }
             current->result = std::move(next);

@@ -356,6 +356,23 @@ void observe(const Deferred<T>& d, Observer&& observer)
     addStep(DeferredAccess::core(d), typeid(T), typeid(T), std::move(step));
 }
 
+/// A Deferred whose cancel() cancels every input (as Twisted's DeferredList); inputs are held weakly, so an input
+/// that never fires does not keep the list alive.
+template <class Out, class T>
+Deferred<Out> cancellingAll(const QList<Deferred<T>>& inputs)
+{
+    std::vector<std::weak_ptr<ChainCore>> weak;
+    weak.reserve(static_cast<std::size_t>(inputs.size()));
+    for (const auto& d : inputs)
+        weak.push_back(DeferredAccess::core(d));
+    return Deferred<Out>([weak = std::move(weak)](Deferred<Out>&) {
+        for (const auto& w : weak) {
+            if (auto core = w.lock())
+                cancel(core);
+        }
+    });
+}
+
 template <class T>
 struct GatherType {
     using type = QList<T>;
@@ -380,6 +397,7 @@ auto gatherResults(QList<Deferred<T>> deferreds) -> Deferred<typename detail::Ga
         Deferred<Out> out;
     };
     auto state = std::make_shared<State>();
+    state->out = detail::cancellingAll<Out>(deferreds);
     state->values.resize(static_cast<std::size_t>(deferreds.size()));
     state->remaining = deferreds.size();
     Deferred<Out> out = state->out;
@@ -436,6 +454,7 @@ Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredL
         Deferred<QList<Outcome<T>>> out;
     };
     auto state = std::make_shared<State>();
+    state->out = detail::cancellingAll<QList<Outcome<T>>>(deferreds);
     state->outcomes.resize(static_cast<std::size_t>(deferreds.size()));
     state->remaining = deferreds.size();
     Deferred<QList<Outcome<T>>> out = state->out;
@@ -448,7 +467,8 @@ Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredL
         s.out.callback(std::move(list));
     };
     if (deferreds.isEmpty()) {
-        finish(*state);
+        if (!options.fireOnOneCallback) // as Twisted: waiting for one success among none never fires
+            finish(*state);
         return out;
     }
     for (qsizetype i = 0; i < deferreds.size(); ++i) {
