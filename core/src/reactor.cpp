@@ -171,11 +171,12 @@ public:
 
     void enqueueLocked(Call&& call)
     {
-        const bool wake = incoming.empty();
         incoming.push_back(std::move(call));
-        // Posting under our lock: the reactor's destructor takes it before deleting the receiver.
-        if (wake)
+        // One wake per batch; posting under our lock: the reactor's destructor takes it before deleting the receiver.
+        if (!wakePending) {
+            wakePending = true;
             QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+        }
     }
 
     void traceCall(TraceEventKind kind, ApiKind api, std::uint64_t id, std::uint32_t label, std::int64_t time,
@@ -196,11 +197,12 @@ public:
 
     void drain()
     {
-        if (state.load(std::memory_order_acquire) == State::NotStarted)
-            return; // kept until startup
         std::vector<Call> batch = std::move(spare);
         {
             std::lock_guard lock(queueMutex);
+            wakePending = false;
+            if (state.load(std::memory_order_acquire) == State::NotStarted)
+                return; // kept until startup
             batch.swap(incoming);
         }
         for (Call& call : batch) {
@@ -218,6 +220,10 @@ public:
         batch.clear();
         if (batch.capacity() > spare.capacity())
             spare = std::move(batch);
+        // As Twisted's runUntilCurrent: thread calls, then the timed calls now due (including those they scheduled)
+        // before the calls queued meanwhile, which wait for the next iteration.
+        if (!timers.empty() && timers.begin()->first.first <= nowNs())
+            runDueCalls();
     }
 
     bool queueEmpty()
@@ -235,8 +241,10 @@ public:
     void wakeIfQueued()
     {
         std::lock_guard lock(queueMutex);
-        if (!incoming.empty() && !finalClosed)
+        if (!incoming.empty() && !finalClosed && !wakePending) {
+            wakePending = true;
             QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+        }
     }
 
     // ---- blocked callers -------------------------------------------------------------------------------------
@@ -419,13 +427,13 @@ public:
                         self->pool->start();
                 }
                 self->runPhase(Phase::After, SystemEvent::Startup, [self] {
+                    Q_EMIT self->q->started();
                     auto when = std::move(self->whenRunning);
                     self->whenRunning.clear();
                     for (Task& t : when)
                         runGuarded(t, "callWhenRunning call");
                     self->rearm();
                     self->wakeIfQueued();
-                    Q_EMIT self->q->started();
                 });
             });
         });
@@ -515,6 +523,7 @@ public:
             closeAndReleaseBlocked();
         }
         stopPool();
+        timers.clear(); // delayed calls never run once the reactor is being destroyed
         state.store(State::Stopping, std::memory_order_release); // lets drain() deliver what was queued
         drainAll();
         if (s == State::Running || s == State::Stopping)
@@ -584,6 +593,7 @@ public:
     std::vector<std::weak_ptr<BlockingCallBase>> blocking; // guarded by queueMutex
     std::size_t compactAt = 64;
     bool publicClosed = false; // guarded by queueMutex
+    bool wakePending = false; // guarded by queueMutex: a drain event is posted and not yet delivered
     bool finalClosed = false; // guarded by queueMutex
     std::vector<Call> spare; // reactor thread: the last batch's storage, reused
     TraceHook trace;
