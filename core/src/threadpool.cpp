@@ -10,17 +10,20 @@
 #include <QThreadPool>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <limits>
 #include <mutex>
 #include <semaphore>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #ifdef Q_OS_LINUX
 #include <pthread.h>
+#include <unistd.h>
 #endif
 
 namespace qtwisted {
@@ -108,8 +111,19 @@ public:
     {
         for (Worker* w : actions.wake)
             w->wake.release();
-        for (Worker* w : actions.spawn)
-            m_qpool.start([this, w] { workerLoop(w); });
+        if (!actions.spawn.empty()) {
+            std::lock_guard lock(m_spawnMutex);
+            if (!m_spawner.joinable()) {
+                m_spawner = std::thread([this] {
+#ifdef Q_OS_LINUX
+                    pthread_setname_np(pthread_self(), "qtwisted-spawn");
+#endif
+                    spawnerLoop();
+                });
+            }
+            m_spawnQueue.insert(m_spawnQueue.end(), actions.spawn.begin(), actions.spawn.end());
+            m_spawnWake.notify_one();
+        }
         for (Job& job : actions.cancelled) {
             trace(TraceEventKind::JobCancelled, &job, -1, traceNow());
             if (job.onCancel) {
@@ -131,6 +145,8 @@ public:
         w->dispatched = dispatched;
         if (dispatched)
             ++m_dispatching;
+        else
+            ++m_startingIdle;
         ++m_workers;
         ++m_threadsAlive;
         return w;
@@ -148,6 +164,11 @@ public:
                 w->dispatched = true;
                 ++m_dispatching;
                 a.wake.push_back(w);
+            } else if (m_startingIdle > 0) {
+                // A minimum worker still starting will look at the backlog first: count it, do not make another.
+                --m_startingIdle;
+                ++m_startingClaimed;
+                ++m_dispatching;
             } else if (m_workers < m_max) {
                 a.spawn.push_back(newWorkerLocked(true));
             } else {
@@ -206,6 +227,17 @@ public:
 #ifdef Q_OS_LINUX
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
 #endif
+#ifdef Q_OS_LINUX
+        m_workerTids.push_back(::gettid());
+#endif
+        if (!w->dispatched) {
+            if (m_startingClaimed > 0) {
+                --m_startingClaimed;
+                w->dispatched = true;
+            } else {
+                --m_startingIdle;
+            }
+        }
         if (m_trace.get())
             trace(TraceEventKind::WorkerCreated, nullptr, w->index, traceNow(), 0, TraceStrings::intern(threadName));
         for (;;) {
@@ -270,6 +302,41 @@ public:
         t_currentPool = nullptr;
         if (last)
             m_allGone.notify_all();
+    }
+
+    /// Starts the worker loops on the QThreadPool. One long-lived thread does all QThreadPool::start calls: Qt 6.4
+    /// crashes when a pooled thread renames itself after the thread that made its QThread object has exited, and
+    /// submitters or resizers may be short-lived threads. It also keeps thread creation off the callers' time.
+    void spawnerLoop()
+    {
+        for (;;) {
+            std::vector<Worker*> batch;
+            {
+                std::unique_lock lock(m_spawnMutex);
+                m_spawnWake.wait(lock, [this] { return m_spawnQuit || !m_spawnQueue.empty(); });
+                if (m_spawnQueue.empty())
+                    return;
+                batch.swap(m_spawnQueue);
+            }
+            for (Worker* w : batch)
+                m_qpool.start([this, w] { workerLoop(w); });
+        }
+    }
+
+    /// Qt's pooled threads are detached: QThreadPool::waitForDone() returns when they finished, slightly before the
+    /// kernel has removed them. Wait for that too, so that no worker thread is left when stop() returns.
+    void waitForThreadsGone(std::vector<int> tids)
+    {
+#ifdef Q_OS_LINUX
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        for (int tid : tids) {
+            const QByteArray path = "/proc/self/task/" + QByteArray::number(tid);
+            while (::access(path.constData(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+#else
+        Q_UNUSED(tids);
+#endif
     }
 
     quint64 submit(UniqueFunction<bool()> run, Task onCancel, ApiKind api)
@@ -392,12 +459,24 @@ public:
                 return;
         }
         close(nullptr);
+        std::vector<int> tids;
         {
             std::unique_lock lock(m_mutex);
             m_joined = true;
             m_allGone.wait(lock, [this] { return m_threadsAlive == 0; });
+            tids.swap(m_workerTids);
         }
-        m_qpool.waitForDone(); // joins the QThreads themselves
+        m_qpool.waitForDone(); // joins the QThreads themselves (and deletes them while the spawner still lives)
+        std::thread spawner;
+        {
+            std::lock_guard lock(m_spawnMutex);
+            m_spawnQuit = true;
+            m_spawnWake.notify_one();
+            spawner = std::move(m_spawner);
+        }
+        if (spawner.joinable())
+            spawner.join();
+        waitForThreadsGone(std::move(tids));
     }
 
     PoolStats stats() const
@@ -454,6 +533,14 @@ private:
     int m_threadsAlive = 0; // worker loops not yet returned
     int m_busy = 0;
     int m_dispatching = 0; // woken or started for a queued job, not yet running it
+    int m_startingIdle = 0; // started without a job (the minimum), not yet in their loop
+    int m_startingClaimed = 0; // of those, counted in m_dispatching because a job came meanwhile
+    std::vector<int> m_workerTids; // kernel ids of the workers since the last stop()
+    std::mutex m_spawnMutex;
+    std::condition_variable m_spawnWake;
+    std::vector<Worker*> m_spawnQueue; // guarded by m_spawnMutex
+    bool m_spawnQuit = false; // guarded by m_spawnMutex
+    std::thread m_spawner;
     int m_nextWorkerIndex = 0;
     quint64 m_nextJobId = 1;
     quint64 m_completed = 0;
