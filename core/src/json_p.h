@@ -24,28 +24,13 @@ public:
     using Object = std::vector<JsonMember>;
 
     JsonValue() = default;
-    explicit JsonValue(bool value)
-        : m_value(value)
-    {
-    }
+    // The constructors are defined after JsonMember: the variant's cleanup needs Object's element type complete.
+    explicit JsonValue(bool value);
     /// A number; `integerLiteral` says how it is written back (see serializeJson()).
-    explicit JsonValue(double value, bool integerLiteral = false)
-        : m_value(value)
-        , m_integer(integerLiteral)
-    {
-    }
-    explicit JsonValue(QString value)
-        : m_value(std::move(value))
-    {
-    }
-    explicit JsonValue(Array value)
-        : m_value(std::move(value))
-    {
-    }
-    explicit JsonValue(Object value)
-        : m_value(std::move(value))
-    {
-    }
+    explicit JsonValue(double value, bool integerLiteral = false);
+    explicit JsonValue(QString value);
+    explicit JsonValue(Array value);
+    explicit JsonValue(Object value);
 
     Type type() const noexcept { return static_cast<Type>(m_value.index()); }
     bool isNull() const noexcept { return type() == Type::Null; }
@@ -92,6 +77,32 @@ struct JsonMember {
 
     friend bool operator==(const JsonMember& a, const JsonMember& b) { return a.key == b.key && a.value == b.value; }
 };
+
+inline JsonValue::JsonValue(bool value)
+    : m_value(value)
+{
+}
+
+inline JsonValue::JsonValue(double value, bool integerLiteral)
+    : m_value(value)
+    , m_integer(integerLiteral)
+{
+}
+
+inline JsonValue::JsonValue(QString value)
+    : m_value(std::move(value))
+{
+}
+
+inline JsonValue::JsonValue(Array value)
+    : m_value(std::move(value))
+{
+}
+
+inline JsonValue::JsonValue(Object value)
+    : m_value(std::move(value))
+{
+}
 
 /// What parseJson() accepts at most; anything beyond is an error, never a partial result.
 struct JsonLimits {

@@ -478,6 +478,7 @@ public:
             std::lock_guard lock(queueMutex);
             finalClosed = true;
         }
+        releasePendingTimers();
         state.store(State::Stopped, std::memory_order_release);
         timer->stop();
         Q_EMIT q->stopped();
@@ -485,6 +486,16 @@ public:
             loop->exit();
         if (embedded && !inAboutToQuit)
             QCoreApplication::quit();
+    }
+
+    /// Delayed calls that can no longer run (the reactor cannot restart) release their captures now; a call that
+    /// captured its own DelayedCall would otherwise keep itself alive.
+    void releasePendingTimers()
+    {
+        auto pending = std::move(timers);
+        timers.clear();
+        for (auto& [key, call] : pending)
+            call->fn.reset();
     }
 
     void stopPool()
@@ -523,7 +534,7 @@ public:
             closeAndReleaseBlocked();
         }
         stopPool();
-        timers.clear(); // delayed calls never run once the reactor is being destroyed
+        releasePendingTimers(); // delayed calls never run once the reactor is being destroyed
         state.store(State::Stopping, std::memory_order_release); // lets drain() deliver what was queued
         drainAll();
         if (s == State::Running || s == State::Stopping)
@@ -787,7 +798,7 @@ Reactor::~Reactor()
     Reactor* self = this;
     s_instance.compare_exchange_strong(self, nullptr);
     m_d->teardown();
-    m_d->timers.clear();
+    m_d->releasePendingTimers();
     {
         std::lock_guard lock(m_d->poolMutex);
         m_d->pool.reset();

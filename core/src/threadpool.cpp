@@ -59,6 +59,8 @@ void validateSizes(int minThreads, int maxThreads)
 }
 
 thread_local const PoolState* t_currentPool = nullptr;
+thread_local bool t_tracingJob = false;
+thread_local std::int64_t t_jobEnd = 0;
 
 } // namespace
 
@@ -257,8 +259,11 @@ public:
                 ++m_busy;
                 lock.unlock();
                 const std::int64_t started = m_trace.get() ? traceNow() : 0;
-                if (started)
+                if (started) {
                     trace(TraceEventKind::JobStarted, &job, w->index, started);
+                    t_tracingJob = true;
+                    t_jobEnd = 0;
+                }
                 bool ok = false;
                 try {
                     ok = job.run();
@@ -266,7 +271,8 @@ public:
                     logJobFailure(Failure::current(), "a pool job");
                 }
                 if (started) {
-                    const std::int64_t ended = traceNow();
+                    t_tracingJob = false;
+                    const std::int64_t ended = t_jobEnd ? t_jobEnd : traceNow();
                     trace(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, &job, w->index, ended,
                         ended - started);
                 }
@@ -589,6 +595,12 @@ bool PoolAccess::tryCancel(const std::weak_ptr<PoolState>& pool, quint64 jobId)
 void PoolAccess::close(ThreadPool& pool, std::function<void()> whenDrained)
 {
     pool.m_d->close(std::move(whenDrained));
+}
+
+void noteJobEnd() noexcept
+{
+    if (t_tracingJob)
+        t_jobEnd = traceNow();
 }
 
 void logJobFailure(const Failure& failure, const char* where) noexcept

@@ -25,7 +25,7 @@ namespace detail {
 
 template <class R>
 struct UnwrapDeferred {
-    using type = R;
+    using type = StorableT<R>;
     static constexpr bool isDeferred = false;
 };
 template <class U>
@@ -78,7 +78,7 @@ Result package(G&& g)
     } else if constexpr (UnwrapDeferred<std::decay_t<Ret>>::isDeferred) {
         r.inner = DeferredAccess::core(std::forward<G>(g)());
     } else {
-        r.value = Box::of(std::forward<G>(g)());
+        r.value = Box::of(StorableT<Ret>(std::forward<G>(g)()));
     }
     return r;
 }
@@ -335,7 +335,7 @@ auto maybeDeferred(F&& f, Args&&... args) -> Deferred<detail::Unwrapped<std::inv
             std::invoke(std::forward<F>(f), std::forward<Args>(args)...);
             return succeed();
         } else {
-            return succeed(std::invoke(std::forward<F>(f), std::forward<Args>(args)...));
+            return succeed(detail::StorableT<Ret>(std::invoke(std::forward<F>(f), std::forward<Args>(args)...)));
         }
     } catch (...) {
         return fail<U>(Failure::current());

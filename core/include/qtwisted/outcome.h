@@ -93,17 +93,30 @@ private:
 
 namespace detail {
 
-/// Runs f(args...) and captures its result or exception.
+/// The type a result is kept as: by value, and for QStringBuilder (QT_USE_QSTRINGBUILDER makes `a + b` one) the
+/// string it builds — the builder only refers to its operands, which die with the function that made it.
+template <class R>
+struct Storable {
+    using type = std::decay_t<R>;
+};
+template <class A, class B>
+struct Storable<QStringBuilder<A, B>> {
+    using type = std::decay_t<decltype(std::declval<const QStringBuilder<A, B>&>().toUpper())>;
+};
+template <class R>
+using StorableT = typename Storable<std::decay_t<R>>::type;
+
+/// Runs f(args...) and captures its result (as StorableT) or exception.
 template <class F, class... Args>
-auto captureOutcome(F&& f, Args&&... args) noexcept -> Outcome<std::invoke_result_t<F, Args...>>
+auto captureOutcome(F&& f, Args&&... args) noexcept -> Outcome<StorableT<std::invoke_result_t<F, Args...>>>
 {
-    using R = std::invoke_result_t<F, Args...>;
+    using R = StorableT<std::invoke_result_t<F, Args...>>;
     try {
         if constexpr (std::is_void_v<R>) {
             std::invoke(std::forward<F>(f), std::forward<Args>(args)...);
             return Outcome<void>();
         } else {
-            return Outcome<R>(std::invoke(std::forward<F>(f), std::forward<Args>(args)...));
+            return Outcome<R>(R(std::invoke(std::forward<F>(f), std::forward<Args>(args)...)));
         }
     } catch (...) {
         return Outcome<R>(Failure::current());

@@ -56,6 +56,10 @@ struct PoolAccess {
     static std::uint32_t traceId(ThreadPool& pool);
 };
 
+/// Called by a job right before it hands its result on (deferToThread posts it to the reactor): when the pool is
+/// traced, the job's recorded end is this moment, so a callback never appears to start before its job ended.
+void noteJobEnd() noexcept;
+
 /// Logs (category qtwisted.threadpool, warning) an exception that escaped a job or a result callback.
 void logJobFailure(const Failure& failure, const char* where) noexcept;
 

@@ -93,9 +93,9 @@ namespace threads {
 /// from the backlog; cancelling a running job errbacks CancelledError at once and drops the late result.
 template <class F, class... Args>
 auto deferToThreadPool(Reactor& reactor, ThreadPool& pool, F&& f, Args&&... args)
-    -> Deferred<std::invoke_result_t<std::decay_t<F>&&, std::decay_t<Args>&&...>>
+    -> Deferred<detail::StorableT<std::invoke_result_t<std::decay_t<F>&&, std::decay_t<Args>&&...>>>
 {
-    using R = std::invoke_result_t<std::decay_t<F>&&, std::decay_t<Args>&&...>;
+    using R = detail::StorableT<std::invoke_result_t<std::decay_t<F>&&, std::decay_t<Args>&&...>>;
     struct Ticket {
         std::atomic<quint64> jobId { 0 };
         std::weak_ptr<detail::PoolState> pool;
@@ -130,6 +130,7 @@ auto deferToThreadPool(Reactor& reactor, ThreadPool& pool, F&& f, Args&&... args
         [d, reactorCore, deliver, fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable -> bool {
             auto outcome = detail::captureOutcome(std::move(fn), std::move(as)...);
             const bool ok = outcome.ok();
+            detail::noteJobEnd();
             detail::ReactorAccess::postInternal(reactorCore,
                 [d = std::move(d), deliver, o = std::move(outcome)]() mutable { deliver(d, std::move(o)); });
             return ok;

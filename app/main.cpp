@@ -1,0 +1,256 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include <qtwisted/reactor.h>
+#include <qtwisted/scenario.h>
+#include <qtwisted/traceexport.h>
+#include <qtwisted/ui/labcontroller.h>
+#include <qtwisted/ui/mainwindow.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+using namespace qtwisted;
+
+namespace {
+
+QTextStream& out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream& err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+/// Options that need no window: the application is then a QCoreApplication (no display needed).
+bool wantsNoWindow(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char* option : { "--headless", "--list-scenarios", "--help", "-h", "--help-all", "--version", "-v" })
+            if (std::strcmp(argv[i], option) == 0)
+                return true;
+    }
+    return false;
+}
+
+/// A file if one exists at `nameOrPath`, else a built-in scenario of that name.
+ScenarioParseResult resolveScenario(const QString& nameOrPath)
+{
+    if (QFileInfo(nameOrPath).isFile()) {
+        QFile file(nameOrPath);
+        if (file.size() > ScenarioLimits::maxFileBytes) {
+            ScenarioParseResult r;
+            r.error = QStringLiteral("%1: the file is %2 bytes, more than the limit of %3 bytes")
+                          .arg(nameOrPath)
+                          .arg(file.size())
+                          .arg(ScenarioLimits::maxFileBytes);
+            return r;
+        }
+        if (!file.open(QIODevice::ReadOnly)) {
+            ScenarioParseResult r;
+            r.error = QStringLiteral("%1: %2").arg(nameOrPath, file.errorString());
+            return r;
+        }
+        ScenarioParseResult r = parseScenario(file.readAll());
+        if (!r)
+            r.error = nameOrPath + QStringLiteral(": ") + r.error;
+        return r;
+    }
+    return loadBuiltinScenario(nameOrPath);
+}
+
+bool writeExport(const QString& path, bool (*write)(const TraceData&, QIODevice&), const TraceData& data)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || !write(data, file) || !file.commit()) {
+        err() << QStringLiteral("thread-lab: could not write %1: %2").arg(path, file.errorString()) << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const bool noWindow = wantsNoWindow(argc, argv);
+    std::unique_ptr<QCoreApplication> app
+        = noWindow ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("thread-lab"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(QTWISTED_VERSION));
+    QCoreApplication::setOrganizationName(QStringLiteral("qtwisted"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Thread Lab: queue jobs through Twisted's threading APIs and watch the pool work."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption scenarioOption(QStringLiteral("scenario"),
+        QStringLiteral("Play a scenario: a JSON file, or the name of a built-in one."), QStringLiteral("FILE|NAME"));
+    const QCommandLineOption headlessOption(
+        QStringLiteral("headless"), QStringLiteral("No window: play the scenario, print a summary, exit."));
+    const QCommandLineOption traceOption(QStringLiteral("export-trace"),
+        QStringLiteral("When the scenario ends, write the trace (Chrome JSON)."), QStringLiteral("out.json"));
+    const QCommandLineOption csvOption(QStringLiteral("export-csv"),
+        QStringLiteral("When the scenario ends, write the jobs (CSV)."), QStringLiteral("out.csv"));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+        QStringLiteral("Grab the window into a PNG when the scenario ends (or after --screenshot-after), then quit."),
+        QStringLiteral("out.png"));
+    const QCommandLineOption screenshotAfterOption(QStringLiteral("screenshot-after"),
+        QStringLiteral("Take the screenshot this many ms after start instead."), QStringLiteral("ms"));
+    const QCommandLineOption listOption(
+        QStringLiteral("list-scenarios"), QStringLiteral("List the built-in scenarios."));
+    parser.addOptions({ scenarioOption, headlessOption, traceOption, csvOption, screenshotOption, screenshotAfterOption,
+        listOption });
+    parser.process(*app);
+
+    if (parser.isSet(listOption)) {
+        for (const QString& name : builtinScenarioNames()) {
+            const ScenarioParseResult s = loadBuiltinScenario(name);
+            out() << name.leftJustified(32)
+                  << (s ? s.scenario->description.section(QStringLiteral(". "), 0, 0) : s.error) << '\n';
+        }
+        out().flush();
+        return 0;
+    }
+
+    std::optional<Scenario> scenario;
+    if (parser.isSet(scenarioOption)) {
+        ScenarioParseResult parsed = resolveScenario(parser.value(scenarioOption));
+        if (!parsed) {
+            err() << "thread-lab: " << parsed.error << Qt::endl;
+            return 2;
+        }
+        scenario = std::move(parsed.scenario);
+    }
+    const bool headless = parser.isSet(headlessOption);
+    if (headless && !scenario) {
+        err() << "thread-lab: --headless needs --scenario" << Qt::endl;
+        return 2;
+    }
+    int screenshotAfter = -1;
+    if (parser.isSet(screenshotAfterOption)) {
+        bool ok = false;
+        screenshotAfter = parser.value(screenshotAfterOption).toInt(&ok);
+        if (!ok || screenshotAfter < 0 || screenshotAfter > 3'600'000) {
+            err() << "thread-lab: --screenshot-after must be an integer in 0..3600000" << Qt::endl;
+            return 2;
+        }
+    }
+    if (headless && parser.isSet(screenshotOption)) {
+        err() << "thread-lab: --screenshot needs a window (drop --headless)" << Qt::endl;
+        return 2;
+    }
+
+    // Embedded mode: the reactor is never run(); it starts when app.exec() spins and shuts down (draining the pool)
+    // on aboutToQuit.
+    Reactor reactor;
+    LabController controller(reactor);
+    std::unique_ptr<MainWindow> window;
+    int exitCode = 0;
+    bool exported = false;
+    auto exportAll = [&] {
+        if (exported)
+            return;
+        exported = true;
+        controller.drain();
+        if (parser.isSet(traceOption)
+            && !writeExport(parser.value(traceOption), exportChromeTrace, controller.liveData()))
+            exitCode = 1;
+        if (parser.isSet(csvOption) && !writeExport(parser.value(csvOption), exportJobsCsv, controller.liveData()))
+            exitCode = 1;
+    };
+    auto screenshot = [&] {
+        if (!window)
+            return;
+        controller.drain();
+        window->repaint();
+        const QString path = parser.value(screenshotOption);
+        if (!window->grab().save(path, "PNG")) {
+            err() << "thread-lab: could not write " << path << Qt::endl;
+            exitCode = 1;
+        }
+        window->close();
+        QCoreApplication::quit();
+    };
+
+    if (headless) {
+        QElapsedTimer clock;
+        clock.start();
+        int lastPercent = -1;
+        QObject::connect(
+            &controller, &LabController::scenarioProgress, &controller, [&](const QString& name, int done, int total) {
+                const int percent = total > 0 ? done * 100 / total : 100;
+                if (percent / 10 == lastPercent / 10 && done != total)
+                    return;
+                lastPercent = percent;
+                out() << QStringLiteral("%1: %2/%3 jobs ended (%4 %), %5 s")
+                             .arg(name)
+                             .arg(done)
+                             .arg(total)
+                             .arg(percent)
+                             .arg(static_cast<double>(clock.elapsed()) / 1000.0, 0, 'f', 1)
+                      << Qt::endl;
+            });
+        QObject::connect(&controller, &LabController::outputLine, &controller,
+            [](const QDateTime&, const QString& thread, const QString& text) {
+                out() << thread << ": " << text << Qt::endl;
+            });
+        auto finish = [&] {
+            if (exported)
+                return;
+            exportAll();
+            const PoolStats s = controller.poolStats();
+            out() << QStringLiteral(
+                "summary: %1 jobs completed, %2 failed, %3 cancelled, %4 ms, %5 trace events dropped")
+                         .arg(s.completed)
+                         .arg(s.failed)
+                         .arg(s.cancelled)
+                         .arg(clock.elapsed())
+                         .arg(controller.liveData().droppedEvents())
+                  << Qt::endl;
+            QTimer::singleShot(0, app.get(), &QCoreApplication::quit);
+        };
+        QObject::connect(&controller, &LabController::scenarioFinished, &controller, finish);
+        QObject::connect(app.get(), &QCoreApplication::aboutToQuit, &controller, finish);
+        controller.runScenario(*scenario, true);
+    } else {
+        window = std::make_unique<MainWindow>(controller);
+        window->show();
+        if (scenario)
+            window->runScenario(*scenario);
+        const bool wantsShot = parser.isSet(screenshotOption);
+        if (wantsShot && screenshotAfter >= 0) {
+            QTimer::singleShot(screenshotAfter, window.get(), [&] {
+                exportAll();
+                screenshot();
+            });
+        } else if (scenario) {
+            QObject::connect(&controller, &LabController::scenarioFinished, window.get(), [&] {
+                exportAll();
+                if (wantsShot)
+                    screenshot();
+            });
+        } else if (wantsShot) {
+            QTimer::singleShot(1000, window.get(), screenshot);
+        }
+    }
+
+    const int rc = app->exec();
+    return rc != 0 ? rc : exitCode;
+}

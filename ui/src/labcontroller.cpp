@@ -1,0 +1,225 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include <qtwisted/reactor.h>
+#include <qtwisted/scenariorunner.h>
+#include <qtwisted/ui/labcontroller.h>
+
+#include <algorithm>
+#include <variant>
+
+namespace qtwisted {
+
+namespace {
+constexpr int kTickMs = 16;
+constexpr std::size_t kMaxBatch = std::size_t { 1 } << 16;
+constexpr double kRateWindowNs = 1e9;
+} // namespace
+
+LabController::LabController(Reactor& reactor, QObject* parent)
+    : QObject(parent)
+    , m_reactor(reactor)
+    , m_recorder(std::make_unique<TraceRecorder>())
+    , m_model(new JobTableModel(&m_live, this))
+{
+    ThreadPool& pool = m_reactor.getThreadPool();
+    m_live.setInitialPoolSize(TraceStrings::intern(pool.name()), pool.minThreads(), pool.maxThreads());
+    m_live.setTimeOrigin(traceNow());
+    m_lastRateNs = traceNow();
+    m_recorder->attach(m_reactor);
+    m_batch.reserve(kMaxBatch);
+
+    // One tick drains everything that happened since the last one: the GUI never handles one signal per event.
+    m_timer.setInterval(kTickMs);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &LabController::drain);
+    m_timer.start();
+}
+
+LabController::~LabController()
+{
+    m_timer.stop();
+    // Runners are children; destroying them cancels their scripts (jobs still queued return at once).
+    qDeleteAll(m_runners);
+    m_runners.clear();
+    m_recorder.reset();
+}
+
+void LabController::drain()
+{
+    bool any = false;
+    for (;;) {
+        m_batch.clear();
+        if (m_recorder->drain(m_batch, kMaxBatch) == 0)
+            break;
+        m_live.append(m_batch);
+        any = true;
+    }
+    const std::uint64_t dropped = m_recorder->dropped();
+    if (dropped != m_live.droppedEvents()) {
+        m_live.setDroppedEvents(dropped);
+        any = true;
+    }
+
+    const std::int64_t now = traceNow();
+    const auto elapsed = static_cast<double>(now - m_lastRateNs);
+    if (elapsed >= kRateWindowNs / 4) {
+        const PoolStats stats = poolStats();
+        const quint64 ended = stats.completed + stats.failed;
+        const double rate = static_cast<double>(ended - m_lastEnded) * 1e9 / elapsed;
+        const double weight = std::min(1.0, elapsed / kRateWindowNs);
+        m_throughput = m_throughput + (rate - m_throughput) * weight;
+        m_lastEnded = ended;
+        m_lastRateNs = now;
+    }
+
+    if (any && isLive())
+        m_model->refresh();
+    Q_EMIT updated();
+}
+
+QString LabController::queueJobs(const LaunchRequest& request)
+{
+    const int sleepLimit
+        = request.api == ScenarioApi::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
+    if (request.count < 1 || request.count > ScenarioLimits::maxCount)
+        return tr("job count must be in 1..%1").arg(ScenarioLimits::maxCount);
+    if (request.sleepMinMs < 0 || request.sleepMaxMs < request.sleepMinMs || request.sleepMaxMs > sleepLimit)
+        return tr("sleep must satisfy 0 <= min <= max <= %1 ms").arg(sleepLimit);
+    if (!(request.failureRate >= 0.0 && request.failureRate <= 1.0))
+        return tr("failure rate must be in 0..1");
+    if (request.label.size() > ScenarioLimits::maxLabelLength)
+        return tr("label is longer than %1 characters").arg(ScenarioLimits::maxLabelLength);
+
+    ++m_launches;
+    ScenarioQueue queue;
+    queue.api = request.api;
+    queue.count = request.count;
+    queue.sleepMs.minMs = request.sleepMinMs;
+    queue.sleepMs.maxMs = request.sleepMaxMs;
+    queue.sleepMs.range = request.sleepMinMs != request.sleepMaxMs;
+    queue.failureRate = request.failureRate;
+    queue.label = request.label.isEmpty() ? QString {} : request.label + QStringLiteral(" {job}");
+    queue.print = QStringLiteral("job {job} done after {sleepMs} ms");
+
+    Scenario scenario;
+    scenario.name = tr("launch %1").arg(m_launches);
+    scenario.seed = static_cast<quint32>(m_launches);
+    scenario.steps.append(ScenarioStep { 0, std::move(queue) });
+    startRunner(std::move(scenario));
+    return {};
+}
+
+void LabController::runScenario(Scenario scenario, bool allowStop)
+{
+    // A `stop` step stops the reactor, and a reactor cannot be restarted: inside the GUI that would end the
+    // application (embedded mode quits with the reactor) in the middle of the lesson. The howto stops its reactor
+    // only because a script has nothing else to do; here the window goes on, so the step is dropped. Headless runs
+    // keep it (allowStop) and end with it, as the howto does.
+    if (!allowStop) {
+        scenario.steps.removeIf(
+            [](const ScenarioStep& step) { return std::holds_alternative<ScenarioStop>(step.action); });
+        if (scenario.steps.isEmpty())
+            scenario.steps.append(ScenarioStep { 0, ScenarioWaitIdle {} });
+    }
+    startRunner(std::move(scenario));
+}
+
+ScenarioRunner* LabController::startRunner(Scenario scenario)
+{
+    const QString name = scenario.name;
+    auto* runner = new ScenarioRunner(m_reactor, std::move(scenario), this);
+    m_runners.push_back(runner);
+    connect(runner, &ScenarioRunner::outputLine, this, [this](const QString& text, const QString& thread) {
+        Q_EMIT outputLine(QDateTime::currentDateTime(), thread, text);
+    });
+    connect(runner, &ScenarioRunner::progress, this,
+        [this, name](int done, int total) { Q_EMIT scenarioProgress(name, done, total); });
+    connect(runner, &ScenarioRunner::finished, this, [this, runner, name] {
+        std::erase(m_runners, runner);
+        runner->deleteLater();
+        Q_EMIT scenarioFinished(name);
+    });
+    Q_EMIT scenarioStarted(name);
+    runner->start();
+    return runner;
+}
+
+void LabController::cancelAll()
+{
+    // cancel() emits finished(), which erases the runner: iterate over a copy.
+    const std::vector<ScenarioRunner*> runners = m_runners;
+    for (ScenarioRunner* runner : runners)
+        runner->cancel();
+}
+
+void LabController::setMaxThreads(int n)
+{
+    if (n < 0 || n > ScenarioLimits::maxPoolSize)
+        return;
+    m_pausedMax.reset();
+    m_reactor.suggestThreadPoolSize(n);
+}
+
+void LabController::setMinThreads(int n)
+{
+    if (n < 0 || n > ScenarioLimits::maxPoolSize)
+        return;
+    ThreadPool& pool = m_reactor.getThreadPool();
+    pool.adjustPoolsize(n, std::max(n, pool.maxThreads()));
+}
+
+void LabController::pause()
+{
+    if (m_pausedMax)
+        return;
+    const int max = maxThreads();
+    m_reactor.suggestThreadPoolSize(0);
+    m_pausedMax = max;
+}
+
+void LabController::resume()
+{
+    if (!m_pausedMax)
+        return;
+    const int max = *m_pausedMax;
+    m_pausedMax.reset();
+    m_reactor.suggestThreadPoolSize(max);
+}
+
+PoolStats LabController::poolStats() const
+{
+    return m_reactor.getThreadPool().stats();
+}
+
+int LabController::minThreads() const
+{
+    return m_reactor.getThreadPool().minThreads();
+}
+
+int LabController::maxThreads() const
+{
+    return m_reactor.getThreadPool().maxThreads();
+}
+
+std::uint64_t LabController::droppedEvents() const noexcept
+{
+    return m_live.droppedEvents();
+}
+
+void LabController::showImported(TraceData data)
+{
+    m_imported = std::move(data);
+    m_model->setTraceData(&*m_imported);
+    Q_EMIT updated();
+}
+
+void LabController::showLive()
+{
+    if (!m_imported)
+        return;
+    m_model->setTraceData(&m_live);
+    m_imported.reset();
+    Q_EMIT updated();
+}
+
+} // namespace qtwisted
