@@ -3,6 +3,9 @@
 // The reactor's lifecycle and its reactor-thread APIs. Every test makes its own Reactor and drives its scenario from
 // inside run(), guarded by a watchdog that stops the reactor, so a bug fails the test instead of hanging it. No test
 // spins the Qt event loop while an unstarted Reactor exists (that would start it in embedded mode).
+#include "messagelog.h"
+#include "reactortest.h"
+
 #include <qtwisted/reactor.h>
 #include <qtwisted/threads.h>
 
@@ -30,39 +33,12 @@
 using namespace qtwisted;
 using namespace std::chrono_literals;
 using namespace Qt::StringLiterals;
+using reactortest::runWithWatchdog;
+using reactortest::whenTrue;
 
 namespace {
 
-constexpr auto kWatchdog = 10s; // a scenario that has not finished by then is a failure
 constexpr auto kWait = 10s; // bound of every wait in a worker thread
-
-/// Runs the reactor until the scenario stops it; false when the watchdog had to (the scenario never finished).
-[[nodiscard]] bool runWithWatchdog(Reactor& reactor, std::function<void()> onTimeout = {})
-{
-    bool timedOut = false;
-    reactor.callLater(kWatchdog, [&reactor, &timedOut, onTimeout = std::move(onTimeout)] {
-        timedOut = true;
-        if (onTimeout)
-            onTimeout();
-        if (reactor.isRunning())
-            reactor.stop();
-    });
-    reactor.run();
-    return !timedOut;
-}
-
-/// Reactor thread, reactor running: calls `then` once `condition` holds (checked every millisecond; the watchdog
-/// bounds the wait).
-void whenTrue(Reactor& reactor, std::function<bool()> condition, std::function<void()> then)
-{
-    if (condition()) {
-        then();
-        return;
-    }
-    reactor.callLater(1ms, [&reactor, condition = std::move(condition), then = std::move(then)]() mutable {
-        whenTrue(reactor, std::move(condition), std::move(then));
-    });
-}
 
 /// True iff f() throws an E.
 template <class E, class F>
@@ -87,62 +63,6 @@ QStringList words(const char* text)
 {
     return QString::fromLatin1(text).split(u' ', Qt::SkipEmptyParts);
 }
-
-/// Records every message (from any thread) while it exists, and passes it on to QtTest's handler.
-class MessageLog {
-public:
-    MessageLog()
-    {
-        s_log.store(this);
-        s_previous = qInstallMessageHandler(&MessageLog::handle);
-    }
-    ~MessageLog()
-    {
-        qInstallMessageHandler(s_previous);
-        s_log.store(nullptr);
-    }
-    MessageLog(const MessageLog&) = delete;
-    MessageLog& operator=(const MessageLog&) = delete;
-
-    /// Messages at warning level or above in `category` (any when null) containing every needle.
-    int count(const char* category, const QStringList& needles) const
-    {
-        std::lock_guard lock(m_mutex);
-        int n = 0;
-        for (const Entry& e : m_entries) {
-            if (e.type != QtWarningMsg && e.type != QtCriticalMsg && e.type != QtFatalMsg)
-                continue;
-            if (category && e.category != category)
-                continue;
-            bool all = true;
-            for (const QString& needle : needles)
-                all = all && e.text.contains(needle);
-            n += all ? 1 : 0;
-        }
-        return n;
-    }
-
-private:
-    struct Entry {
-        QtMsgType type;
-        QByteArray category;
-        QString text;
-    };
-
-    static void handle(QtMsgType type, const QMessageLogContext& context, const QString& text)
-    {
-        if (MessageLog* log = s_log.load()) {
-            std::lock_guard lock(log->m_mutex);
-            log->m_entries.append({ type, QByteArray(context.category), text });
-        }
-        s_previous(type, context, text);
-    }
-
-    static inline std::atomic<MessageLog*> s_log { nullptr };
-    static inline QtMessageHandler s_previous = nullptr;
-    mutable std::mutex m_mutex;
-    QList<Entry> m_entries;
-};
 
 } // namespace
 
