@@ -11,6 +11,7 @@
 #include <bit>
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace qtwisted {
 
@@ -92,26 +93,21 @@ TraceSink::TraceSink(std::size_t capacity)
 
 void TraceSink::record(const TraceEvent& event) noexcept
 {
-    std::uint64_t pos = m_enqueue.load(std::memory_order_relaxed);
+    const std::uint64_t pos = m_enqueue.fetch_add(1, std::memory_order_relaxed);
+    Slot& slot = m_slots[pos & m_mask];
     for (;;) {
-        Slot& slot = m_slots[pos & m_mask];
         const std::uint64_t seq = slot.seq.load(std::memory_order_acquire);
-        const auto diff = static_cast<std::int64_t>(seq - pos);
-        if (diff == 0) {
-            if (m_enqueue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-                slot.event = event;
-                slot.seq.store(pos + 1, std::memory_order_release);
-                return;
-            }
-        } else if (diff < 0) {
-            // Full: the oldest event goes.
-            TraceEvent discarded;
-            if (pop(discarded))
-                m_dropped.fetch_add(1, std::memory_order_relaxed);
-            pos = m_enqueue.load(std::memory_order_relaxed);
-        } else {
-            pos = m_enqueue.load(std::memory_order_relaxed);
+        if (seq == pos) {
+            slot.event = event;
+            slot.seq.store(pos + 1, std::memory_order_release);
+            return;
         }
+        // Our slot still holds an event of the previous lap: full, so the oldest event goes.
+        TraceEvent discarded;
+        if (pop(discarded))
+            m_dropped.fetch_add(1, std::memory_order_relaxed);
+        else
+            std::this_thread::yield(); // the oldest is still being written by its producer
     }
 }
 

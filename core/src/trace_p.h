@@ -12,9 +12,9 @@
 
 namespace qtwisted::detail {
 
-/// A bounded multi-producer ring (Vyukov's bounded queue): producers claim a slot with one CAS, the consumer frees
-/// it; when full a producer drops the oldest event itself. Every slot hand-off is an acquire/release pair on the
-/// slot's sequence number, so ThreadSanitizer sees it.
+/// A bounded multi-producer ring (after Vyukov's bounded queue): producers claim a slot with one fetch_add (never
+/// retried), the consumer frees it; when full a producer drops the oldest event itself. Every slot hand-off is an
+/// acquire/release pair on the slot's sequence number, so ThreadSanitizer sees it.
 class TraceSink {
 public:
     explicit TraceSink(std::size_t capacity);
@@ -26,7 +26,8 @@ public:
     std::size_t capacity() const noexcept { return m_mask + 1; }
 
 private:
-    struct Slot {
+    // One cache line per slot: producers writing neighbouring slots never share a line.
+    struct alignas(64) Slot {
         std::atomic<std::uint64_t> seq { 0 };
         TraceEvent event;
     };
