@@ -31,3 +31,9 @@ if(QTWISTED_SANITIZE)
         target_compile_options(qtwisted_compiler_options INTERFACE -fno-sanitize=vptr)
     endif()
 endif()
+
+# Fuzzing (preset `fuzz`, clang only): coverage instrumentation for everything, libFuzzer's main for tests/fuzz.
+option(QTWISTED_FUZZ "Build the libFuzzer targets (clang)" OFF)
+if(QTWISTED_FUZZ)
+    target_compile_options(qtwisted_compiler_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
