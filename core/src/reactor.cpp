@@ -34,6 +34,7 @@ constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far ins
 constexpr int kProbeIntervalMs = 20;
 constexpr int kMaxTimerMs = 24 * 3600 * 1000;
 constexpr std::int64_t kStallNs = 16'000'000; // a frame at 60 Hz
+constexpr std::size_t kKeptBatchCapacity = 16384; // calls; a larger batch's storage is freed
 
 qint64 nowNs() noexcept
 {
@@ -119,7 +120,11 @@ public:
     {
         timer->setSingleShot(true);
         timer->setTimerType(Qt::PreciseTimer);
-        QObject::connect(timer, &QTimer::timeout, waker, [this] { runDueCalls(); });
+        QObject::connect(timer, &QTimer::timeout, waker, [this] {
+            const std::int64_t workStart = stallClockStart();
+            runDueCalls();
+            stallClockStop(workStart);
+        });
         // Embedded mode: find out whether the application spins the loop itself (see probe()).
         QCoreApplication::postEvent(waker, new QEvent(kProbeEvent));
     }
@@ -197,6 +202,7 @@ public:
 
     void drain()
     {
+        const std::int64_t workStart = stallClockStart();
         std::vector<Call> batch = std::move(spare);
         {
             std::lock_guard lock(queueMutex);
@@ -218,12 +224,14 @@ public:
                 end - start);
         }
         batch.clear();
-        if (batch.capacity() > spare.capacity())
+        // Reuse a normal batch's storage; a burst's is given back, so memory returns to baseline after a flood.
+        if (batch.capacity() > spare.capacity() && batch.capacity() <= kKeptBatchCapacity)
             spare = std::move(batch);
         // As Twisted's runUntilCurrent: thread calls, then the timed calls now due (including those they scheduled)
         // before the calls queued meanwhile, which wait for the next iteration.
         if (!timers.empty() && timers.begin()->first.first <= nowNs())
             runDueCalls();
+        stallClockStop(workStart);
     }
 
     bool queueEmpty()
@@ -296,6 +304,20 @@ public:
             if (end - start > kStallNs)
                 traceCall(TraceEventKind::ReactorStall, ApiKind::CallFromThread, 0, 0, start, end - start);
         });
+    }
+
+    // Qt's glib dispatcher (the default on Linux) emits `awake` only for iterations that may not block, so in an
+    // exec() loop the window above never opens. The reactor's own work (drained calls, due timed calls) is timed
+    // here too, unless a dispatcher window is open and will cover it (then one stall is recorded, not two).
+    std::int64_t stallClockStart() const noexcept { return trace.get() && awakeAt == 0 ? traceNow() : 0; }
+
+    void stallClockStop(std::int64_t start) const noexcept
+    {
+        if (start == 0 || awakeAt != 0)
+            return;
+        const std::int64_t end = traceNow();
+        if (end - start > kStallNs)
+            traceCall(TraceEventKind::ReactorStall, ApiKind::CallFromThread, 0, 0, start, end - start);
     }
 
     void closeAndReleaseBlocked()

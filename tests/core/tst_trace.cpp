@@ -194,6 +194,43 @@ private Q_SLOTS:
             events.begin(), events.end(), [](const TraceEvent& e) { return e.kind == TraceEventKind::CallbackRan; });
         QCOMPARE(cb->jobId, labelled->jobId);
     }
+
+    void busyReactorCallIsRecordedAsAStall()
+    {
+        // A call that keeps the reactor busy for 50 ms (> 16 ms, a frame) must appear as a ReactorStall that covers it.
+        TraceRecorder recorder;
+        std::vector<TraceEvent> events;
+        std::int64_t busyStart = 0;
+        std::int64_t busyEnd = 0;
+        {
+            Reactor reactor;
+            recorder.attach(reactor);
+            reactor.callWhenRunning([&] {
+                reactor.callFromThread([&] {
+                    busyStart = traceNow();
+                    while (traceNow() - busyStart < 50'000'000) { }
+                    busyEnd = traceNow();
+                });
+                reactor.callLater(std::chrono::milliseconds(200), [&reactor] { reactor.stop(); });
+            });
+            reactor.run();
+            events = drainAll(recorder);
+        }
+        QVERIFY(busyEnd > busyStart);
+        const auto stall = std::find_if(events.begin(), events.end(), [&](const TraceEvent& e) {
+            return e.kind == TraceEventKind::ReactorStall && e.timeNs <= busyStart
+                && e.timeNs + e.durationNs >= busyEnd;
+        });
+        QVERIFY2(stall != events.end(), "no ReactorStall covers the 50 ms busy call");
+        QVERIFY(stall->durationNs >= 50'000'000);
+        // Recorded once, whichever event dispatcher ran the loop (glib or QT_NO_GLIB=1).
+        QCOMPARE(std::count_if(events.begin(), events.end(),
+                     [&](const TraceEvent& e) {
+                         return e.kind == TraceEventKind::ReactorStall && e.timeNs < busyEnd
+                             && e.timeNs + e.durationNs > busyStart;
+                     }),
+            1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTrace)
