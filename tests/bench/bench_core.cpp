@@ -4,11 +4,15 @@
 //   bench_core [--quick] [--rounds N] [--jobs N]
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
+#include <qtwisted/threads.h>
 #include <qtwisted/trace.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QMetaObject>
+#include <QObject>
+#include <QThread>
 #include <QThreadPool>
 
 #include <algorithm>
@@ -19,6 +23,7 @@
 #include <map>
 #include <semaphore>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace qtwisted;
@@ -83,6 +88,165 @@ double qtPoolThroughput()
     return n / seconds(t1 - t0);
 }
 
+int g_calls = 500'000;
+int g_roundTrips = 2'000;
+
+/// callFromThread throughput: one producer thread posts g_calls calls; time until the last one ran.
+double callFromThreadThroughput()
+{
+    Reactor reactor;
+    int ran = 0;
+    const int n = g_calls;
+    Clock::time_point t0;
+    Clock::time_point t1;
+    std::thread producer;
+    reactor.callWhenRunning([&] {
+        t0 = Clock::now();
+        producer = std::thread([&] {
+            for (int i = 0; i < n; ++i) {
+                reactor.callFromThread([&] {
+                    if (++ran == n) {
+                        t1 = Clock::now();
+                        reactor.stop();
+                    }
+                });
+            }
+        });
+    });
+    reactor.run();
+    producer.join();
+    return n / seconds(t1 - t0);
+}
+
+/// The same through QMetaObject::invokeMethod(receiver, lambda, Qt::QueuedConnection).
+double invokeMethodThroughput()
+{
+    QObject receiver;
+    QEventLoop loop;
+    int ran = 0;
+    const int n = g_calls;
+    const auto t0 = Clock::now();
+    Clock::time_point t1;
+    std::thread producer([&] {
+        for (int i = 0; i < n; ++i) {
+            QMetaObject::invokeMethod(
+                &receiver,
+                [&] {
+                    if (++ran == n) {
+                        t1 = Clock::now();
+                        loop.quit();
+                    }
+                },
+                Qt::QueuedConnection);
+        }
+    });
+    loop.exec();
+    producer.join();
+    return n / seconds(t1 - t0);
+}
+
+/// deferToThread round trip, one at a time: median microseconds from call to callback.
+double deferToThreadRoundTripUs()
+{
+    Reactor reactor;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    std::function<void()> next;
+    next = [&] {
+        if (static_cast<int>(samples.size()) == g_roundTrips) {
+            reactor.stop();
+            return;
+        }
+        const auto t0 = Clock::now();
+        threads::deferToThreadPool(reactor, reactor.getThreadPool(), [] { return 1; }).addCallback([&, t0](int) {
+            samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+            next();
+        });
+    };
+    reactor.callWhenRunning([&] { next(); });
+    reactor.run();
+    std::sort(samples.begin(), samples.end());
+    return samples[samples.size() / 2];
+}
+
+/// The raw Qt round trip: QThreadPool::start, then invokeMethod back to the main thread.
+double qtRoundTripUs()
+{
+    QThreadPool pool;
+    pool.setMaxThreadCount(10);
+    QObject receiver;
+    QEventLoop loop;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    std::function<void()> next;
+    next = [&] {
+        if (static_cast<int>(samples.size()) == g_roundTrips) {
+            loop.quit();
+            return;
+        }
+        const auto t0 = Clock::now();
+        pool.start([&, t0] {
+            QMetaObject::invokeMethod(
+                &receiver,
+                [&, t0] {
+                    samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+                    next();
+                },
+                Qt::QueuedConnection);
+        });
+    };
+    QMetaObject::invokeMethod(
+        &receiver, [&] { next(); }, Qt::QueuedConnection);
+    loop.exec();
+    pool.waitForDone();
+    std::sort(samples.begin(), samples.end());
+    return samples[samples.size() / 2];
+}
+
+/// blockingCallFromThread from one worker: median microseconds per call.
+double blockingCallUs()
+{
+    Reactor reactor;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    reactor.callWhenRunning([&] {
+        reactor.callInThread([&] {
+            for (int i = 0; i < g_roundTrips; ++i) {
+                const auto t0 = Clock::now();
+                (void)threads::blockingCallFromThread(reactor, [] { return 1; });
+                samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+            }
+            reactor.callFromThread([&] { reactor.stop(); });
+        });
+    });
+    reactor.run();
+    std::sort(samples.begin(), samples.end());
+    return samples[samples.size() / 2];
+}
+
+/// The same with QMetaObject::invokeMethod(..., Qt::BlockingQueuedConnection) from a std::thread.
+double blockingQueuedUs()
+{
+    QObject receiver;
+    QEventLoop loop;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    std::thread worker([&] {
+        for (int i = 0; i < g_roundTrips; ++i) {
+            const auto t0 = Clock::now();
+            int v = 0;
+            QMetaObject::invokeMethod(
+                &receiver, [&v] { v = 1; }, Qt::BlockingQueuedConnection);
+            samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        }
+        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
+    });
+    loop.exec();
+    worker.join();
+    std::sort(samples.begin(), samples.end());
+    return samples[samples.size() / 2];
+}
+
 struct Series {
     std::vector<double> values;
     double median() const
@@ -112,6 +276,44 @@ int main(int argc, char** argv)
     if (parser.isSet(quick)) {
         nRounds = 5;
         g_jobs = 50'000;
+    }
+
+    if (parser.isSet(quick)) {
+        g_calls = 100'000;
+        g_roundTrips = 500;
+    }
+    std::printf("event dispatcher: %s\n",
+        qEnvironmentVariableIsSet("QT_NO_GLIB") ? "QEventDispatcherUNIX (QT_NO_GLIB)" : "glib (Qt's default on Linux)");
+    {
+        std::map<std::string, Series> r;
+        std::vector<double> cft, rt, bl;
+        for (int i = 0; i < nRounds; ++i) {
+            const double ours = callFromThreadThroughput();
+            const double qt = invokeMethodThroughput();
+            const double d = deferToThreadRoundTripUs();
+            const double q = qtRoundTripUs();
+            const double b = blockingCallUs();
+            const double bq = blockingQueuedUs();
+            r["callFromThread, calls/s"].values.push_back(ours);
+            r["invokeMethod(Queued), calls/s"].values.push_back(qt);
+            r["deferToThread round trip, us"].values.push_back(d);
+            r["QThreadPool::start+invokeMethod, us"].values.push_back(q);
+            r["blockingCallFromThread, us"].values.push_back(b);
+            r["BlockingQueuedConnection, us"].values.push_back(bq);
+            cft.push_back(ours / qt);
+            rt.push_back(d / q);
+            bl.push_back(b / bq);
+        }
+        std::printf("reactor: %d calls, %d round trips, %d rounds; median [min-max]\n", g_calls, g_roundTrips, nRounds);
+        for (const auto& [name, s] : r)
+            std::printf("  %-40s %12.1f  [%.1f-%.1f]\n", name.c_str(), s.median(), s.min(), s.max());
+        const Series a { cft }, b { rt }, c { bl };
+        std::printf(
+            "ratios: callFromThread / invokeMethod = %.1f [%.1f-%.1f] (target >= 10)\n", a.median(), a.min(), a.max());
+        std::printf(
+            "        deferToThread / Qt round trip = %.2f [%.2f-%.2f] (target <= 1.0)\n", b.median(), b.min(), b.max());
+        std::printf("        blockingCallFromThread / BlockingQueuedConnection = %.2f [%.2f-%.2f] (target <= 1.0)\n",
+            c.median(), c.min(), c.max());
     }
 
     std::map<std::string, Series> results;

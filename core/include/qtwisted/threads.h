@@ -64,8 +64,13 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
             auto c = weak.lock();
             if (!c || !c->pending())
                 return; // the caller gave up (timeout) or shutdown released it
-            Deferred<R> d = maybeDeferred(std::move(fn), std::move(as)...);
-            d.addBoth([c](const Outcome<R>& o) { c->complete(o); });
+            using Ret = std::invoke_result_t<decltype(fn)&&, decltype(as)&&...>;
+            if constexpr (UnwrapDeferred<std::decay_t<Ret>>::isDeferred) {
+                Deferred<R> d = maybeDeferred(std::move(fn), std::move(as)...);
+                d.addBoth([c](const Outcome<R>& o) { c->complete(o); });
+            } else {
+                c->complete(captureOutcome(std::move(fn), std::move(as)...)); // no Deferred needed for a plain value
+            }
         });
     const std::int64_t waitStart = traceId ? traceNow() : 0;
     if (timeout) {
