@@ -21,6 +21,14 @@
 #include <thread>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define QTWISTED_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QTWISTED_TEST_ASAN 1
+#endif
+#endif
+
 using namespace qtwisted;
 using namespace std::chrono_literals;
 using reactortest::runWithWatchdog;
@@ -272,6 +280,11 @@ private Q_SLOTS:
         QVERIFY(flood(reactor, kCalls, &peak));
         const qint64 after = rssKiB();
         qInfo("RSS KiB: before %lld, at the end of the flood %lld, after shutdown %lld", before, peak, after);
+#ifdef QTWISTED_TEST_ASAN
+        // AddressSanitizer keeps freed memory in quarantine, so RSS says nothing here; the other lanes check it.
+        qInfo("RSS not checked under AddressSanitizer (quarantine); the flood itself ran clean");
+        return;
+#endif
         // Within 10 % of the baseline (at least 4 MiB of slack for the allocator's own bookkeeping).
         QVERIFY2(after - before <= std::max<qint64>(before / 10, 4 * 1024), "RSS did not come back after the flood");
     }
