@@ -37,3 +37,9 @@ option(QTWISTED_FUZZ "Build the libFuzzer targets (clang)" OFF)
 if(QTWISTED_FUZZ)
     target_compile_options(qtwisted_compiler_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()
+
+# Schedule noise (test-only; preset tsan-noise): seeded yields and short sleeps at the core's hand-off points.
+option(QTWISTED_SCHEDULE_NOISE "Inject seeded scheduling noise at hand-off points (tests only)" OFF)
+if(QTWISTED_SCHEDULE_NOISE)
+    target_compile_definitions(qtwisted_compiler_options INTERFACE QTWISTED_SCHEDULE_NOISE)
+endif()

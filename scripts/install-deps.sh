@@ -3,12 +3,13 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian/Ubuntu packages qtwisted needs, only those missing.
 #   scripts/install-deps.sh            build + tests (Qt 6, CMake, Ninja, g++, Python for the trace checker)
-#   scripts/install-deps.sh --all      also the sanitizer lanes (clang + runtimes), Xvfb and Twisted for benchmarks
+#   scripts/install-deps.sh --all      also the sanitizer lanes (clang + runtimes), Xvfb, Twisted for benchmarks and
+#                                      Doxygen for the API reference (`docs` target)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ qt6-base-dev qt6-base-dev-tools libqt6test6 qt6-qpa-plugins libgl-dev python3)
 if [[ "${1:-}" == "--all" ]]; then
-    packages+=(clang libclang-rt-14-dev clang-format clang-tidy xvfb xauth imagemagick python3-twisted)
+    packages+=(clang libclang-rt-14-dev clang-format clang-tidy xvfb xauth imagemagick python3-twisted doxygen)
 fi
 
 missing=()

@@ -2,12 +2,12 @@
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
 # The README's test command: installs what is missing, configures, builds and runs every test suite with CTest.
-#   scripts/test.sh [preset]      preset: dev (default), release, asan, tsan, stress, fuzz
+#   scripts/test.sh [preset]      preset: dev (default), release, asan, tsan, tsan-noise, stress, fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-dev}"
 case "$preset" in
-    asan|tsan|fuzz) scripts/install-deps.sh --all ;;
+    asan|tsan|tsan-noise|fuzz) scripts/install-deps.sh --all ;;
     *) scripts/install-deps.sh ;;
 esac
 configure="$preset"

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "logging_p.h"
+#include "noise_p.h"
 #include "trace_p.h"
 
 #include <qtwisted/errors.h>
@@ -256,6 +257,7 @@ public:
             if (!m_backlog.empty() && m_busy < m_max) {
                 Job job = std::move(m_backlog.front());
                 m_backlog.pop_front();
+                QTWISTED_NOISE();
                 ++m_busy;
                 lock.unlock();
                 const std::int64_t started = m_trace.get() ? traceNow() : 0;
@@ -297,9 +299,11 @@ public:
             }
             m_idle.push_back(w);
             lock.unlock();
+            QTWISTED_NOISE();
             w->wake.acquire();
             lock.lock();
         }
+        QTWISTED_NOISE(); // retiring
         --m_threadsAlive;
         const bool last = m_threadsAlive == 0;
         lock.unlock();
@@ -360,6 +364,7 @@ public:
             }
             id = m_nextJobId++;
             m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api });
+            QTWISTED_NOISE();
             ++m_submitted;
             dispatchLocked(a);
         }

@@ -504,3 +504,6 @@ Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredL
 }
 
 } // namespace qtwisted
+
+// co_await support for functions returning Deferred<R>.
+#include <qtwisted/coroutine.h> // IWYU pragma: export
