@@ -100,7 +100,7 @@ QString JobTableModel::formatDuration(std::int64_t ns)
 {
     if (ns == kNoTime)
         return {};
-    const double v = static_cast<double>(ns);
+    const auto v = static_cast<double>(ns);
     const double a = std::abs(v);
     if (a < 1e3)
         return QStringLiteral("%1 ns").arg(ns);

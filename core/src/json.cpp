@@ -533,11 +533,7 @@ private:
     static bool isDuplicate(const JsonValue::Object& members, QSet<QString>& keys, const QString& key)
     {
         if (static_cast<qsizetype>(members.size()) < kLinearKeyScan) {
-            for (const JsonMember& m : members) {
-                if (m.key == key)
-                    return true;
-            }
-            return false;
+            return std::any_of(members.begin(), members.end(), [&key](const JsonMember& m) { return m.key == key; });
         }
         if (keys.isEmpty()) {
             for (const JsonMember& m : members)

@@ -335,7 +335,7 @@ public:
 
     /// Qt's pooled threads are detached: QThreadPool::waitForDone() returns when they finished, slightly before the
     /// kernel has removed them. Wait for that too, so that no worker thread is left when stop() returns.
-    void waitForThreadsGone(std::vector<int> tids)
+    void waitForThreadsGone(const std::vector<int>& tids)
     {
 #ifdef Q_OS_LINUX
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -487,7 +487,7 @@ public:
         }
         if (spawner.joinable())
             spawner.join();
-        waitForThreadsGone(std::move(tids));
+        waitForThreadsGone(tids);
     }
 
     PoolStats stats() const

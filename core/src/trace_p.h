@@ -53,7 +53,7 @@ public:
     void clear(const TraceSink* sink)
     {
         std::lock_guard lock(m_mutex);
-        TraceSink* expected = const_cast<TraceSink*>(sink); // NOLINT(cppcoreguidelines-pro-type-const-cast)
+        auto* expected = const_cast<TraceSink*>(sink); // NOLINT(cppcoreguidelines-pro-type-const-cast)
         m_sink.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
     }
 

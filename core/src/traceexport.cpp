@@ -351,7 +351,7 @@ private:
             putStr(b, "ph", QStringLiteral("X"));
             putStr(b, "name", name);
             putStr(b, "cat", QString::fromLatin1(cat));
-            b += "\"args\":{\"qtw\":{";
+            b += R"("args":{"qtw":{)";
             putStr(b, "type", type);
             putInt(b, "start_ns", rel(iv.startNs));
             putInt(b, "dur_ns", s.dur);
@@ -909,10 +909,8 @@ private:
         lane.present = true;
         lane.poolId = TraceStrings::intern(pool);
         lane.worker = static_cast<std::int32_t>(worker);
-        if (!readString(args, "name", where.chopped(4), lane.name) || !readTime(q, "created_ns", where, lane.created)
-            || !readTime(q, "retired_ns", where, lane.retired))
-            return false;
-        return true;
+        return readString(args, "name", where.chopped(4), lane.name) && readTime(q, "created_ns", where, lane.created)
+            && readTime(q, "retired_ns", where, lane.retired);
     }
 
     bool readJob(const QJsonObject& q, const QString& where)

@@ -44,9 +44,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace qtwisted {
-
-namespace detail {
+namespace qtwisted::detail {
 
 class DeferredPromiseBase;
 
@@ -255,9 +253,7 @@ public:
     }
 };
 
-} // namespace detail
-
-} // namespace qtwisted
+} // namespace qtwisted::detail
 
 namespace std {
 
