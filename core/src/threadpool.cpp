@@ -4,6 +4,7 @@
 #include "noise_p.h"
 #include "trace_p.h"
 
+#include <qtwisted/detail/signal.h>
 #include <qtwisted/errors.h>
 #include <qtwisted/threadpool.h>
 
@@ -16,7 +17,6 @@
 #include <deque>
 #include <limits>
 #include <mutex>
-#include <semaphore>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -41,9 +41,9 @@ struct Job {
     ApiKind api = ApiKind::CallInThread;
 };
 
-/// One worker loop; it sleeps on its own semaphore, so waking exactly one idle worker costs one futex wake.
+/// One worker loop; it sleeps on its own Signal, so waking exactly one idle worker costs one futex wake.
 struct Worker {
-    std::binary_semaphore wake { 0 };
+    Signal wake;
     int index = 0;
     bool dispatched = false; // woken or started because a job waits
     bool retire = false;

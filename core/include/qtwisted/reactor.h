@@ -4,6 +4,7 @@
 
 #include <qtwisted/deferred.h>
 #include <qtwisted/detail/function.h>
+#include <qtwisted/detail/signal.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/trace.h>
 
@@ -14,7 +15,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <semaphore>
 #include <type_traits>
 #include <utility>
 
@@ -71,7 +71,7 @@ struct BlockingCallBase {
     bool pending() const noexcept { return state.load(std::memory_order_acquire) == Pending; }
 
     std::atomic<int> state { Pending };
-    std::binary_semaphore ready { 0 };
+    Signal ready;
 
 protected:
     virtual void setFailure(const Failure& failure) noexcept = 0;

@@ -1,0 +1,48 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace qtwisted::detail {
+
+/// A one-shot-at-a-time wake-up (a binary semaphore) that sleeps in the kernel at once. libstdc++'s
+/// std::binary_semaphore spins and yields before it sleeps, which on a 2-CPU machine takes the CPU from the very
+/// thread that is about to post the wake-up (bench_core: blockingCallFromThread and deferToThread round trips
+/// were 1.5× and 1.2× the Qt equivalents with it).
+class Signal {
+public:
+    void release()
+    {
+        // Notified under the lock: the woken thread may destroy this Signal as soon as it can take the lock.
+        std::lock_guard lock(m_mutex);
+        m_set = true;
+        m_cv.notify_one();
+    }
+
+    void acquire()
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return m_set; });
+        m_set = false;
+    }
+
+    template <class Rep, class Period>
+    bool try_acquire_for(std::chrono::duration<Rep, Period> timeout)
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_cv.wait_for(lock, timeout, [this] { return m_set; }))
+            return false;
+        m_set = false;
+        return true;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_set = false;
+};
+
+} // namespace qtwisted::detail
