@@ -307,17 +307,21 @@ public:
     }
 
     // Qt's glib dispatcher (the default on Linux) emits `awake` only for iterations that may not block, so in an
-    // exec() loop the window above never opens. The reactor's own work (drained calls, due timed calls) is timed
-    // here too, unless a dispatcher window is open and will cover it (then one stall is recorded, not two).
-    std::int64_t stallClockStart() const noexcept { return trace.get() && awakeAt == 0 ? traceNow() : 0; }
+    // exec() loop the window above never opens (and a loop spun by processEvents() alone never closes it). The
+    // reactor's own work (drained calls, due timed calls) is timed here too; an open window then restarts after it,
+    // so the same busy time is never recorded twice.
+    std::int64_t stallClockStart() const noexcept { return trace.get() ? traceNow() : 0; }
 
-    void stallClockStop(std::int64_t start) const noexcept
+    void stallClockStop(std::int64_t start) noexcept
     {
-        if (start == 0 || awakeAt != 0)
+        if (start == 0)
             return;
         const std::int64_t end = traceNow();
-        if (end - start > kStallNs)
-            traceCall(TraceEventKind::ReactorStall, ApiKind::CallFromThread, 0, 0, start, end - start);
+        if (end - start <= kStallNs)
+            return;
+        traceCall(TraceEventKind::ReactorStall, ApiKind::CallFromThread, 0, 0, start, end - start);
+        if (awakeAt != 0)
+            awakeAt = std::max(awakeAt, end);
     }
 
     void closeAndReleaseBlocked()

@@ -6,8 +6,12 @@
 #include <qtwisted/ui/mainwindow.h>
 #include <qtwisted/ui/timelineview.h>
 
+#include <QAction>
 #include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QImage>
+#include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -18,9 +22,11 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace qtwisted;
@@ -42,6 +48,30 @@ private:
         return w;
     }
     QString logText() { return find<QPlainTextEdit>("log")->toPlainText(); }
+
+    /// Queues `count` jobs of `ms` through the launcher and waits until all have completed.
+    void queueAndWait(int count, int ms, const char* api = "callInThread")
+    {
+        const quint64 before = m_controller->poolStats().completed;
+        find<QComboBox>("apiCombo")->setCurrentText(QString::fromLatin1(api));
+        find<QSpinBox>("countSpin")->setValue(count);
+        find<QSpinBox>("sleepMinSpin")->setValue(ms);
+        QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, before + static_cast<quint64>(count), 10000);
+        m_controller->drain();
+    }
+
+    /// Pixels of exactly `color` in the timeline as it is drawn now.
+    int pixelsOf(QColor color)
+    {
+        const QImage image = find<TimelineView>("timeline")->grab().toImage().convertToFormat(QImage::Format_RGB32);
+        int n = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            const auto* line = reinterpret_cast<const QRgb*>(image.constScanLine(y));
+            n += static_cast<int>(std::count(line, line + image.width(), color.rgb()));
+        }
+        return n;
+    }
 
 private Q_SLOTS:
     void init()
@@ -70,7 +100,8 @@ private Q_SLOTS:
     {
         for (const char* name : { "apiCombo", "countSpin", "sleepMinSpin", "sleepRandomCheck", "sleepMaxSpin",
                  "failureRateSpin", "labelEdit", "queueButton", "maxThreadsSpin", "maxThreadsSlider", "minThreadsSpin",
-                 "pauseButton", "jobTable", "log", "timeline", "recipeList", "runRecipeButton", "nowButton" })
+                 "pauseButton", "jobTable", "log", "timeline", "recipeList", "runRecipeButton", "nowButton",
+                 "pauseViewButton", "zoomBackButton", "stopReactorButton", "rangeStatsTable", "rangeSummary" })
             QVERIFY2(m_window->findChild<QWidget*>(QString::fromLatin1(name)), name);
     }
 
@@ -219,6 +250,202 @@ private Q_SLOTS:
         QVERIFY(!m_window->openTrace(path).isEmpty());
         QVERIFY(m_controller->isLive());
         QVERIFY(!m_window->loadScenario(dir.filePath(QStringLiteral("missing.json"))).isEmpty());
+    }
+
+    void jobLabelsCarryOneId()
+    {
+        queueAndWait(2, 20);
+        const auto jobs = m_controller->traceData().jobs();
+        QCOMPARE(jobs.size(), std::size_t { 2 });
+        // The timeline draws "#<id> <label>": the label itself must not carry a second number.
+        for (const JobRecord& job : jobs)
+            QCOMPARE(TraceStrings::text(job.labelId), QStringLiteral("sleep 20 ms"));
+    }
+
+    void stallLessonRecordsAStall()
+    {
+        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        auto* list = find<QListWidget>("recipeList");
+        list->setCurrentItem(list->findItems(QStringLiteral("lesson-reactor-stall"), Qt::MatchExactly).front());
+        QTest::mouseClick(find<QPushButton>("runRecipeButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        m_controller->drain();
+        // Five 200 ms calls on the reactor thread: one stall of about a second in the reactor lane.
+        std::int64_t longest = 0;
+        for (const Interval& iv : m_controller->traceData().reactor().stalls.all())
+            longest = std::max(longest, iv.endNs - iv.startNs);
+        QVERIFY2(longest >= 900'000'000, qPrintable(QString::number(longest)));
+    }
+
+    void rangeStatisticsFollowTheSelectedRange()
+    {
+        find<QSpinBox>("maxThreadsSpin")->setValue(2);
+        queueAndWait(4, 100);
+        const TraceData& data = m_controller->traceData();
+        std::int64_t t0 = data.jobs().front().queuedNs;
+        std::int64_t t1 = 0;
+        for (const JobRecord& job : data.jobs()) {
+            t0 = std::min(t0, job.queuedNs);
+            t1 = std::max(t1, job.endedNs);
+        }
+        auto* timeline = find<TimelineView>("timeline");
+        timeline->setSelectedRange(t0, t1 + 1);
+        const QString summary = find<QLabel>("rangeSummary")->text();
+        QVERIFY2(summary.contains(QStringLiteral("Selected range")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("(4 ended)")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("wait: mean")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("run: mean")), qPrintable(summary));
+        auto* table = find<QTableWidget>("rangeStatsTable");
+        QCOMPARE(table->rowCount(), 2);
+        int ended = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            QVERIFY(table->item(row, 0)->text().startsWith(QStringLiteral("PoolThread-")));
+            // Two workers, 2 × 100 ms each over the ~200 ms the jobs took: well above half busy.
+            QVERIFY2(table->item(row, 1)->text().toDouble() > 50.0, qPrintable(table->item(row, 1)->text()));
+            ended += table->item(row, 2)->text().toInt();
+        }
+        QCOMPARE(ended, 4);
+
+        // Cleared: the visible range again.
+        timeline->clearSelectedRange();
+        QVERIFY(find<QLabel>("rangeSummary")->text().contains(QStringLiteral("Visible range")));
+    }
+
+    void dragSelectZoomsAndZoomBackRestores()
+    {
+        auto* timeline = find<TimelineView>("timeline");
+        auto* back = find<QPushButton>("zoomBackButton");
+        QVERIFY(!back->isEnabled());
+        QVERIFY(timeline->isFollowing());
+        const double span = timeline->spanSeconds();
+        const int y = timeline->height() / 2;
+        const int x0 = timeline->width() / 2;
+        QTest::mousePress(timeline, Qt::RightButton, {}, { x0, y });
+        QTest::mouseMove(timeline, { x0 + 40, y });
+        QTest::mouseMove(timeline, { x0 + 100, y });
+        QTest::mouseRelease(timeline, Qt::RightButton, {}, { x0 + 100, y });
+        QVERIFY(timeline->hasSelectedRange());
+        QVERIFY(!timeline->isFollowing());
+        QVERIFY2(timeline->spanSeconds() < span / 4, qPrintable(QString::number(timeline->spanSeconds())));
+        QVERIFY(back->isEnabled());
+        QTest::mouseClick(back, Qt::LeftButton);
+        QCOMPARE(timeline->spanSeconds(), span);
+        QVERIFY(timeline->isFollowing());
+        QVERIFY(!timeline->hasSelectedRange());
+        QVERIFY(!back->isEnabled());
+
+        // Shift+left drag selects too.
+        QTest::mousePress(timeline, Qt::LeftButton, Qt::ShiftModifier, { x0, y });
+        QTest::mouseMove(timeline, { x0 + 60, y });
+        QTest::mouseRelease(timeline, Qt::LeftButton, Qt::ShiftModifier, { x0 + 60, y });
+        QVERIFY(timeline->hasSelectedRange());
+        QVERIFY(timeline->zoomBack());
+    }
+
+    void pauseViewFreezesTheViewWhileRecordingGoesOn()
+    {
+        auto* timeline = find<TimelineView>("timeline");
+        auto* pauseView = find<QPushButton>("pauseViewButton");
+        find<QSpinBox>("countSpin")->setValue(6);
+        find<QSpinBox>("sleepMinSpin")->setValue(150);
+        QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
+        auto started = [this] {
+            m_controller->drain();
+            const auto jobs = m_controller->traceData().jobs();
+            return std::count_if(jobs.begin(), jobs.end(), [](const JobRecord& j) { return j.startedNs != kNoTime; });
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(started(), 6, 5000); // all running (the pool has 10 threads), none finished
+        QTest::mouseClick(pauseView, Qt::LeftButton);
+        QVERIFY(timeline->isViewPaused());
+        QVERIFY(!timeline->isFollowing());
+        const QImage frozen = timeline->grab().toImage();
+        const std::size_t jobsBefore = m_controller->traceData().jobs().size();
+        const quint64 endedBefore = m_controller->poolStats().completed;
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 6 }, 10000);
+        m_controller->drain();
+        QVERIFY(m_controller->poolStats().completed > endedBefore);
+        QVERIFY(m_controller->traceData().jobs().size() >= jobsBefore); // still recording
+        const QImage later = timeline->grab().toImage();
+        if (later != frozen) {
+            frozen.save(QDir::temp().filePath(QStringLiteral("tst_threadlab_frozen.png")));
+            later.save(QDir::temp().filePath(QStringLiteral("tst_threadlab_later.png")));
+        }
+        QVERIFY2(later == frozen, "the paused view changed (images in the temp directory)");
+        QTest::mouseClick(pauseView, Qt::LeftButton);
+        QVERIFY(!timeline->isViewPaused());
+        QVERIFY(timeline->isFollowing());
+    }
+
+    void clickingAJobHighlightsAllItsPieces()
+    {
+        const QColor highlight(0xd8, 0x1b, 0x60);
+        queueAndWait(1, 300, "deferToThread");
+        // The callback runs on the reactor after the job counts as completed.
+        QTRY_VERIFY((m_controller->drain(), m_controller->traceData().jobs().front().callbackStartNs != kNoTime));
+        auto* timeline = find<TimelineView>("timeline");
+        timeline->setSpanSeconds(2.0);
+        timeline->setFollowing(false);
+        QCOMPARE(pixelsOf(highlight), 0);
+        timeline->setSelectedRow(0);
+        QVERIFY(pixelsOf(highlight) > 20);
+    }
+
+    void lanesAreOrderedByWorkerIndex()
+    {
+        find<QSpinBox>("maxThreadsSpin")->setValue(4);
+        queueAndWait(8, 30);
+        const auto order = find<TimelineView>("timeline")->laneOrder();
+        const auto lanes = m_controller->traceData().lanes();
+        QCOMPARE(order.size(), lanes.size());
+        QVERIFY(order.size() >= 2);
+        for (std::size_t i = 1; i < order.size(); ++i)
+            QVERIFY(lanes[static_cast<std::size_t>(order[i - 1])].worker
+                <= lanes[static_cast<std::size_t>(order[i])].worker);
+    }
+
+    void recordsAndSavesAScenario()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("recorded.json"));
+        QVERIFY(!m_window->saveScenario(path).isEmpty()); // nothing recorded or played yet
+        auto* record = m_window->findChild<QAction*>(QStringLiteral("recordScenarioAction"));
+        QVERIFY(record);
+        record->trigger();
+        QVERIFY(m_controller->isRecording());
+        queueAndWait(3, 10);
+        find<QSpinBox>("maxThreadsSpin")->setValue(5);
+        record->trigger();
+        QVERIFY(!m_controller->isRecording());
+        QCOMPARE(m_window->saveScenario(path), QString());
+
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const ScenarioParseResult parsed = parseScenario(file.readAll());
+        QVERIFY2(parsed, qPrintable(parsed.error));
+        QCOMPARE(parsed.scenario->steps.size(), 2);
+        const auto* queue = std::get_if<ScenarioQueue>(&parsed.scenario->steps[0].action);
+        QVERIFY(queue);
+        QCOMPARE(queue->count, 3);
+        QCOMPARE(queue->sleepMs.minMs, 10);
+        const auto* resize = std::get_if<ScenarioResize>(&parsed.scenario->steps[1].action);
+        QVERIFY(resize);
+        QCOMPARE(resize->max, std::optional<int> { 5 });
+        QVERIFY(parsed.scenario->steps[1].atMs >= parsed.scenario->steps[0].atMs);
+
+        // It plays back.
+        QCOMPARE(m_window->loadScenario(path), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 6 }, 10000);
+    }
+
+    // Last: stopping ends this reactor for good (embedded mode also asks the application to quit).
+    void stopButtonStopsTheReactor()
+    {
+        QSignalSpy stopped(m_reactor.get(), &Reactor::stopped);
+        QTest::mouseClick(find<QPushButton>("stopReactorButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_reactor->isRunning(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 5000);
+        QVERIFY(!find<QPushButton>("queueButton")->isEnabled());
+        QVERIFY(!find<QPushButton>("stopReactorButton")->isEnabled());
     }
 };
 

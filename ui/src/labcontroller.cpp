@@ -98,8 +98,9 @@ QString LabController::queueJobs(const LaunchRequest& request)
     queue.sleepMs.maxMs = request.sleepMaxMs;
     queue.sleepMs.range = request.sleepMinMs != request.sleepMaxMs;
     queue.failureRate = request.failureRate;
-    queue.label = request.label.isEmpty() ? QString {} : request.label + QStringLiteral(" {job}");
+    queue.label = request.label;
     queue.print = QStringLiteral("job {job} done after {sleepMs} ms");
+    record(queue);
 
     Scenario scenario;
     scenario.name = tr("launch %1").arg(m_launches);
@@ -115,6 +116,7 @@ void LabController::runScenario(Scenario scenario, bool allowStop)
     // application (embedded mode quits with the reactor) in the middle of the lesson. The howto stops its reactor
     // only because a script has nothing else to do; here the window goes on, so the step is dropped. Headless runs
     // keep it (allowStop) and end with it, as the howto does.
+    m_lastScenario = scenario;
     if (!allowStop) {
         scenario.steps.removeIf(
             [](const ScenarioStep& step) { return std::holds_alternative<ScenarioStop>(step.action); });
@@ -126,6 +128,12 @@ void LabController::runScenario(Scenario scenario, bool allowStop)
 
 ScenarioRunner* LabController::startRunner(Scenario scenario)
 {
+    // The timeline and the table show the trace's job id next to the label; the runner's default label starts with
+    // its own per-step number ("#3 sleep 500 ms"), which read as a second, different id ("#17 #3 sleep 500 ms").
+    for (ScenarioStep& step : scenario.steps) {
+        if (auto* queue = std::get_if<ScenarioQueue>(&step.action); queue && queue->label.isEmpty())
+            queue->label = QStringLiteral("sleep {sleepMs} ms");
+    }
     const QString name = scenario.name;
     auto* runner = new ScenarioRunner(m_reactor, std::move(scenario), this);
     m_runners.push_back(runner);
@@ -158,6 +166,7 @@ void LabController::setMaxThreads(int n)
         return;
     m_pausedMax.reset();
     m_reactor.suggestThreadPoolSize(n);
+    record(ScenarioResize { std::nullopt, n });
 }
 
 void LabController::setMinThreads(int n)
@@ -166,6 +175,7 @@ void LabController::setMinThreads(int n)
         return;
     ThreadPool& pool = m_reactor.getThreadPool();
     pool.adjustPoolsize(n, std::max(n, pool.maxThreads()));
+    record(ScenarioResize { n, std::nullopt });
 }
 
 void LabController::pause()
@@ -175,6 +185,7 @@ void LabController::pause()
     const int max = maxThreads();
     m_reactor.suggestThreadPoolSize(0);
     m_pausedMax = max;
+    record(ScenarioResize { std::nullopt, 0 });
 }
 
 void LabController::resume()
@@ -184,6 +195,49 @@ void LabController::resume()
     const int max = *m_pausedMax;
     m_pausedMax.reset();
     m_reactor.suggestThreadPoolSize(max);
+    record(ScenarioResize { std::nullopt, max });
+}
+
+void LabController::stopReactor()
+{
+    if (!m_reactor.isRunning())
+        return;
+    stopRecording();
+    cancelAll();
+    m_reactor.stop();
+}
+
+void LabController::startRecording()
+{
+    if (m_recording)
+        return;
+    m_recorded = Scenario {};
+    m_recorded.name
+        = QStringLiteral("recorded-%1").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    m_recorded.description = tr("Recorded in Thread Lab: what was queued and resized, at the times it was done.");
+    m_recorded.seed = 1;
+    // Replaying starts from the pool as it was, whatever the pool of the replaying reactor is.
+    const int max = std::max(minThreads(), m_pausedMax ? *m_pausedMax : maxThreads());
+    m_recorded.pool = ScenarioPool { minThreads(), max };
+    m_recordClock.start();
+    m_recording = true;
+    Q_EMIT recordingChanged(true);
+}
+
+void LabController::stopRecording()
+{
+    if (!m_recording)
+        return;
+    m_recording = false;
+    Q_EMIT recordingChanged(false);
+}
+
+void LabController::record(ScenarioAction action)
+{
+    if (!m_recording || m_recorded.steps.size() >= ScenarioLimits::maxSteps)
+        return;
+    const auto at = static_cast<int>(std::min<qint64>(m_recordClock.elapsed(), ScenarioLimits::maxAtMs));
+    m_recorded.steps.append(ScenarioStep { at, std::move(action) });
 }
 
 PoolStats LabController::poolStats() const

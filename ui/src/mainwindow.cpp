@@ -35,6 +35,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 namespace qtwisted {
@@ -42,6 +43,12 @@ namespace qtwisted {
 namespace {
 constexpr int kSliderMax = 64;
 constexpr int kLogLines = 5000;
+constexpr int kRangeRefreshMs = 250;
+
+QString formatMs(double ns)
+{
+    return QString::number(ns / 1e6, 'f', ns < 1e7 ? 2 : 1) + QStringLiteral(" ms");
+}
 
 QFont monospace()
 {
@@ -74,6 +81,16 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     m_now->setToolTip(tr("Follow the newest seconds again (End)"));
     m_now->setShortcut(Qt::Key_End);
     m_now->setEnabled(false);
+    m_pauseView = new QPushButton(tr("Pause view"));
+    m_pauseView->setObjectName(QStringLiteral("pauseViewButton"));
+    m_pauseView->setCheckable(true);
+    m_pauseView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Space));
+    m_pauseView->setToolTip(tr("Freeze the timeline to look at it; recording goes on (Ctrl+Space)"));
+    m_zoomBack = new QPushButton(tr("Zoom back"));
+    m_zoomBack->setObjectName(QStringLiteral("zoomBackButton"));
+    m_zoomBack->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Left));
+    m_zoomBack->setToolTip(tr("Back to the view before the last range zoom (Alt+Left, or Backspace in the timeline)"));
+    m_zoomBack->setEnabled(false);
     auto* span = new QComboBox;
     span->setObjectName(QStringLiteral("spanCombo"));
     span->setToolTip(tr("How many seconds the timeline shows"));
@@ -81,10 +98,13 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
         span->addItem(tr("%1 s").arg(s), s);
     span->setCurrentIndex(2);
     auto* timelineBar = new QHBoxLayout;
-    timelineBar->addWidget(new QLabel(tr("<b>Timeline</b> — Ctrl+wheel zooms, drag pans, click selects")));
+    timelineBar->addWidget(new QLabel(
+        tr("<b>Timeline</b> — Ctrl+wheel zooms, drag pans, Shift+drag selects a range, click selects a job")));
     timelineBar->addStretch(1);
     timelineBar->addWidget(new QLabel(tr("Show")));
     timelineBar->addWidget(span);
+    timelineBar->addWidget(m_zoomBack);
+    timelineBar->addWidget(m_pauseView);
     timelineBar->addWidget(m_now);
     auto* timelineBox = new QWidget;
     auto* timelineLayout = new QVBoxLayout(timelineBox);
@@ -122,6 +142,7 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     tabs->setObjectName(QStringLiteral("bottomTabs"));
     tabs->addTab(createRecipes(), tr("Recipes"));
     tabs->addTab(m_table, tr("Jobs"));
+    tabs->addTab(createRangeStatistics(), tr("Range statistics"));
 
     auto* bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(tabs);
@@ -155,12 +176,36 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     connect(
         m_timeline, &TimelineView::followingChanged, this, [this](bool following) { m_now->setEnabled(!following); });
     connect(m_now, &QPushButton::clicked, this, [this] { m_timeline->setFollowing(true); });
+    connect(m_pauseView, &QPushButton::toggled, this, [this](bool paused) {
+        if (paused)
+            m_controller.drain(); // freeze what has happened until now, not until the last 16 ms tick
+        m_timeline->setViewPaused(paused);
+    });
+    connect(m_timeline, &TimelineView::viewPausedChanged, this, [this](bool paused) {
+        const QSignalBlocker block(m_pauseView);
+        m_pauseView->setChecked(paused);
+        m_pauseView->setText(paused ? tr("Resume view") : tr("Pause view"));
+        m_mode->setText(paused ? tr("View paused — still recording") : tr("Live"));
+    });
+    connect(m_zoomBack, &QPushButton::clicked, m_timeline, &TimelineView::zoomBack);
+    connect(m_timeline, &TimelineView::zoomHistoryChanged, m_zoomBack, &QWidget::setEnabled);
+    connect(m_timeline, &TimelineView::rangeChanged, this, &MainWindow::refreshRangeStatistics);
+    connect(&m_controller, &LabController::recordingChanged, this, [this](bool recording) {
+        const QSignalBlocker block(m_recordAction);
+        m_recordAction->setChecked(recording);
+        statusBar()->showMessage(recording ? tr("Recording a scenario: queue jobs and resize the pool")
+                                           : tr("Recorded %n step(s); File → Save scenario writes them", nullptr,
+                                               static_cast<int>(m_controller.recordedScenario().steps.size())),
+            8000);
+    });
     connect(span, &QComboBox::currentIndexChanged, this,
         [this, span] { m_timeline->setSpanSeconds(span->currentData().toDouble()); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onTableRowActivated);
 
     resize(1500, 950);
+    m_rangeClock.start();
     onUpdated();
+    refreshRangeStatistics();
 }
 
 QWidget* MainWindow::createLauncher()
@@ -275,6 +320,13 @@ QWidget* MainWindow::createPoolPanel()
     m_stats->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(m_stats);
 
+    m_stopReactor = new QPushButton(tr("S&top reactor"));
+    m_stopReactor->setObjectName(QStringLiteral("stopReactorButton"));
+    m_stopReactor->setToolTip(tr("reactor.stop(): queued jobs are cancelled, running ones finish, the pool shuts "
+                                 "down — and Thread Lab closes with it, as a reactor cannot be restarted"));
+    form->addRow(m_stopReactor);
+    connect(m_stopReactor, &QPushButton::clicked, this, &MainWindow::onStopReactorClicked);
+
     connect(m_maxThreads, &QSpinBox::valueChanged, this, [this](int n) {
         m_maxSlider->setValue(std::min(n, kSliderMax));
         if (n != m_controller.maxThreads() || m_controller.isPaused()) {
@@ -376,6 +428,19 @@ void MainWindow::createMenus()
         tr("Open a trace exported by Thread Lab, read-only"), &MainWindow::onOpenTrace);
     add(tr("&Load scenario…"), QStringLiteral("loadScenarioAction"), QKeySequence(Qt::CTRL | Qt::Key_L),
         tr("Load a scenario file (JSON) and play it"), &MainWindow::onLoadScenario);
+    add(tr("&Save scenario…"), QStringLiteral("saveScenarioAction"), QKeySequence::Save,
+        tr("Save the recorded scenario (or the last one played) as JSON"), &MainWindow::onSaveScenario);
+    m_recordAction = file->addAction(tr("&Record scenario"));
+    m_recordAction->setObjectName(QStringLiteral("recordScenarioAction"));
+    m_recordAction->setCheckable(true);
+    m_recordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_recordAction->setStatusTip(tr("Record what you queue and resize from now on, to save and replay it"));
+    connect(m_recordAction, &QAction::toggled, this, [this](bool on) {
+        if (on)
+            m_controller.startRecording();
+        else
+            m_controller.stopRecording();
+    });
     file->addSeparator();
     add(tr("Export &trace (Chrome JSON)…"), QStringLiteral("exportTraceAction"), QKeySequence(Qt::CTRL | Qt::Key_E),
         tr("For ui.perfetto.dev or chrome://tracing"), &MainWindow::onExportTrace);
@@ -395,6 +460,78 @@ void MainWindow::createMenus()
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("quitAction"));
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+}
+
+QWidget* MainWindow::createRangeStatistics()
+{
+    auto* page = new QWidget;
+    page->setObjectName(QStringLiteral("rangeStatistics"));
+    m_rangeSummary = new QLabel;
+    m_rangeSummary->setObjectName(QStringLiteral("rangeSummary"));
+    m_rangeSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_rangeSummary->setWordWrap(true);
+    m_rangeTable = new QTableWidget(0, 3);
+    m_rangeTable->setObjectName(QStringLiteral("rangeStatsTable"));
+    m_rangeTable->setHorizontalHeaderLabels({ tr("Worker"), tr("Busy %"), tr("Jobs ended") });
+    m_rangeTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_rangeTable->verticalHeader()->hide();
+    m_rangeTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    m_rangeTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_rangeTable->setToolTip(tr("Per worker thread, over the selected range (Shift+drag in the timeline) or else "
+                                "the visible one"));
+    auto* layout = new QVBoxLayout(page);
+    layout->addWidget(m_rangeSummary);
+    layout->addWidget(m_rangeTable, 1);
+    return page;
+}
+
+void MainWindow::refreshRangeStatistics()
+{
+    m_rangeClock.restart();
+    const TraceData& data = m_controller.traceData();
+    const auto [t0, t1] = m_timeline->statisticsRange();
+    const RangeStats stats = data.stats(t0, t1);
+    const auto origin = static_cast<double>(data.timeOrigin());
+    auto durations = [](const DurationStats& d) {
+        return d.count == 0 ? tr("—")
+                            : tr("mean %1, p95 %2 (%n job(s))", nullptr, static_cast<int>(d.count))
+                                  .arg(formatMs(d.meanNs), formatMs(static_cast<double>(d.p95Ns)));
+    };
+    m_rangeSummary->setText(tr("<b>%1 range</b> %2 s → %3 s (%4)<br>throughput %5 jobs/s (%6 ended)<br>"
+                               "wait: %7<br>run: %8<br>reactor busy %9 %")
+                                .arg(m_timeline->hasSelectedRange() ? tr("Selected") : tr("Visible"))
+                                .arg((static_cast<double>(t0) - origin) / 1e9, 0, 'f', 2)
+                                .arg((static_cast<double>(t1) - origin) / 1e9, 0, 'f', 2)
+                                .arg(formatMs(static_cast<double>(t1 - t0)))
+                                .arg(stats.throughputPerSecond, 0, 'f', 1)
+                                .arg(stats.jobsEnded)
+                                .arg(durations(stats.wait), durations(stats.run))
+                                .arg(stats.reactorBusyPercent, 0, 'f', 1));
+    const auto lanes = data.lanes();
+    m_rangeTable->setRowCount(static_cast<int>(stats.lanes.size()));
+    // Worker order, as in the timeline.
+    std::vector<LaneStats> rows = stats.lanes;
+    std::stable_sort(rows.begin(), rows.end(), [&lanes](const LaneStats& a, const LaneStats& b) {
+        const WorkerLane& la = lanes[static_cast<std::size_t>(a.lane)];
+        const WorkerLane& lb = lanes[static_cast<std::size_t>(b.lane)];
+        return std::tie(la.worker, la.createdNs) < std::tie(lb.worker, lb.createdNs);
+    });
+    auto cell = [this](int row, int column, const QString& text) {
+        QTableWidgetItem* item = m_rangeTable->item(row, column);
+        if (!item) {
+            item = new QTableWidgetItem;
+            if (column > 0)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_rangeTable->setItem(row, column, item);
+        }
+        item->setText(text);
+    };
+    for (int row = 0; row < static_cast<int>(rows.size()); ++row) {
+        const LaneStats& lane = rows[static_cast<std::size_t>(row)];
+        cell(row, 0, lanes[static_cast<std::size_t>(lane.lane)].threadName);
+        cell(row, 1, QString::number(lane.busyPercent, 'f', 1));
+        cell(row, 2, QString::number(lane.jobsEnded));
+    }
 }
 
 void MainWindow::onApiChanged()
@@ -461,7 +598,12 @@ void MainWindow::runScenario(const Scenario& scenario)
 
 void MainWindow::onUpdated()
 {
-    m_timeline->update();
+    if (!m_timeline->isViewPaused()) {
+        m_timeline->update();
+        // Statistics of a moving window: a few times a second is plenty, and stats() walks the range.
+        if (m_rangeClock.elapsed() >= kRangeRefreshMs)
+            refreshRangeStatistics();
+    }
     if (m_controller.isLive()) {
         const PoolStats s = m_controller.poolStats();
         m_stats->setText(tr("idle       %1\nbusy       %2\nworkers    %3\nbacklog    %4\ncompleted  %5\nfailed     %6\n"
@@ -567,6 +709,42 @@ QString MainWindow::loadScenario(const QString& path)
         return parsed.error;
     runScenario(*parsed.scenario);
     return {};
+}
+
+QString MainWindow::saveScenario(const QString& path)
+{
+    const Scenario* scenario = nullptr;
+    if (!m_controller.recordedScenario().steps.isEmpty())
+        scenario = &m_controller.recordedScenario();
+    else if (m_controller.lastScenario())
+        scenario = &*m_controller.lastScenario();
+    if (!scenario)
+        return tr("nothing to save: record a scenario (File → Record scenario) or play one first");
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(toJson(*scenario)) < 0 || !file.commit())
+        return tr("cannot write %1: %2").arg(path, file.errorString());
+    statusBar()->showMessage(tr("Scenario written to %1").arg(path), 8000);
+    return {};
+}
+
+void MainWindow::onSaveScenario()
+{
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save scenario"), QStringLiteral("scenario.json"), tr("Scenario (*.json)"));
+    if (path.isEmpty())
+        return;
+    const QString error = saveScenario(path);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, tr("Save scenario"), error);
+}
+
+void MainWindow::onStopReactorClicked()
+{
+    for (QWidget* w : std::initializer_list<QWidget*> {
+             m_queue, m_runRecipe, m_stopReactor, m_maxThreads, m_maxSlider, m_minThreads, m_pause })
+        w->setEnabled(false);
+    statusBar()->showMessage(tr("Reactor stopped"));
+    m_controller.stopReactor();
 }
 
 void MainWindow::onExportTrace()

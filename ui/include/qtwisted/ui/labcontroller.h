@@ -9,6 +9,7 @@
 #include <qtwisted/tracedata.h>
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -71,6 +72,19 @@ public:
     void pause();
     void resume();
     bool isPaused() const noexcept { return m_pausedMax.has_value(); }
+    /// reactor.stop() after cancelling every run: the pool shuts down, and an embedded reactor ends the application
+    /// with it (a reactor cannot be restarted).
+    void stopReactor();
+
+    /// Records what the user does from now on (launcher batches, resizes, pause/resume) as a scenario.
+    void startRecording();
+    /// Ends the recording; recordedScenario() keeps it.
+    void stopRecording();
+    bool isRecording() const noexcept { return m_recording; }
+    /// What was recorded so far (or by the last recording): steps timed from the start of the recording.
+    const Scenario& recordedScenario() const noexcept { return m_recorded; }
+    /// The last scenario played (a recipe or a loaded file), before any edit for the GUI; nullopt if none.
+    const std::optional<Scenario>& lastScenario() const noexcept { return m_lastScenario; }
 
     PoolStats poolStats() const;
     int minThreads() const;
@@ -94,9 +108,11 @@ Q_SIGNALS:
     void scenarioStarted(const QString& name);
     void scenarioProgress(const QString& name, int done, int total);
     void scenarioFinished(const QString& name);
+    void recordingChanged(bool recording);
 
 private:
     ScenarioRunner* startRunner(Scenario scenario);
+    void record(ScenarioAction action);
 
     Reactor& m_reactor;
     std::unique_ptr<TraceRecorder> m_recorder;
@@ -111,6 +127,10 @@ private:
     quint64 m_lastEnded = 0;
     std::int64_t m_lastRateNs = 0;
     double m_throughput = 0.0;
+    bool m_recording = false;
+    QElapsedTimer m_recordClock;
+    Scenario m_recorded;
+    std::optional<Scenario> m_lastScenario;
 };
 
 } // namespace qtwisted

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 class QCheckBox;
@@ -16,6 +17,7 @@ class QSlider;
 class QSortFilterProxyModel;
 class QSpinBox;
 class QTableView;
+class QTableWidget;
 
 namespace qtwisted {
 
@@ -39,6 +41,11 @@ public:
     QString openTrace(const QString& path);
     /// Loads a scenario file and plays it; the error message, or empty.
     QString loadScenario(const QString& path);
+    /// Writes the recorded scenario (or, when nothing was recorded, the last one played) as JSON; the error, or
+    /// empty.
+    QString saveScenario(const QString& path);
+    /// Recomputes the range statistics now (they otherwise follow the view a few times a second).
+    void refreshRangeStatistics();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -47,6 +54,7 @@ private:
     QWidget* createLauncher();
     QWidget* createPoolPanel();
     QWidget* createRecipes();
+    QWidget* createRangeStatistics();
     void createMenus();
 
     void onQueueClicked();
@@ -62,6 +70,8 @@ private:
     void onSavePng();
     void onOpenTrace();
     void onLoadScenario();
+    void onSaveScenario();
+    void onStopReactorClicked();
 
     LabController& m_controller;
     TimelineView* m_timeline = nullptr;
@@ -83,6 +93,12 @@ private:
     QSpinBox* m_minThreads = nullptr;
     QPushButton* m_pause = nullptr;
     QLabel* m_stats = nullptr;
+    QPushButton* m_stopReactor = nullptr;
+
+    QTableWidget* m_rangeTable = nullptr;
+    QLabel* m_rangeSummary = nullptr;
+    QElapsedTimer m_rangeClock;
+    QAction* m_recordAction = nullptr;
 
     QListWidget* m_recipes = nullptr;
     QLabel* m_recipeDescription = nullptr;
@@ -91,6 +107,8 @@ private:
     QPushButton* m_runRecipe = nullptr;
 
     QPushButton* m_now = nullptr;
+    QPushButton* m_pauseView = nullptr;
+    QPushButton* m_zoomBack = nullptr;
     QLabel* m_dropped = nullptr;
     QLabel* m_mode = nullptr;
 };

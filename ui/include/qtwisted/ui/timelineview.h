@@ -7,6 +7,9 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace qtwisted {
 
@@ -34,6 +37,28 @@ public:
     /// The job under a widget position (row of TraceData::jobs(), or -1).
     int jobAt(QPoint pos) const;
 
+    /// Freezes what is drawn at the current time (recording goes on; panning and zooming still work) / thaws.
+    void setViewPaused(bool paused);
+    bool isViewPaused() const noexcept { return m_paused; }
+
+    /// The range the user selected (Shift+drag or right-drag), in trace ns; none when start == end.
+    void setSelectedRange(std::int64_t t0, std::int64_t t1);
+    void clearSelectedRange();
+    bool hasSelectedRange() const noexcept { return m_rangeEndNs > m_rangeStartNs; }
+    std::int64_t selectedRangeStartNs() const noexcept { return m_rangeStartNs; }
+    std::int64_t selectedRangeEndNs() const noexcept { return m_rangeEndNs; }
+    /// The selected range if any, else the visible one (clipped to what has been recorded): what statistics cover.
+    std::pair<std::int64_t, std::int64_t> statisticsRange() const noexcept;
+
+    /// Shows [t0, t1] (stops following); the previous view can be restored with zoomBack().
+    void zoomTo(std::int64_t t0, std::int64_t t1);
+    /// Back to the view before the last zoomTo(); false if there is none.
+    bool zoomBack();
+    bool canZoomBack() const noexcept { return !m_zoomHistory.empty(); }
+
+    /// Worker lanes in display order: by pool, then worker index, then creation (indices into TraceData::lanes()).
+    std::vector<std::int32_t> laneOrder() const;
+
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -41,6 +66,10 @@ Q_SIGNALS:
     /// The user clicked a job (row of TraceData::jobs()) or empty space (-1).
     void jobClicked(int row);
     void followingChanged(bool following);
+    /// The visible or the selected range changed (statistics follow it).
+    void rangeChanged();
+    void zoomHistoryChanged(bool canZoomBack);
+    void viewPausedChanged(bool paused);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -48,6 +77,7 @@ protected:
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
     bool event(QEvent* event) override;
 
 private:
@@ -63,10 +93,20 @@ private:
         int laneCount = 0;
     };
     Layout layout() const;
+    struct ViewState {
+        bool follow = true;
+        std::int64_t spanNs = 0;
+        std::int64_t endNs = 0;
+    };
     std::int64_t endNs() const noexcept;
+    /// The latest time drawn: now (live), the freeze time (paused) or the end of an imported trace.
+    std::int64_t limitNs() const noexcept;
+    void updateLaneOrder() const;
     double xOf(std::int64_t t, const Layout& l) const noexcept;
     std::int64_t timeAt(double x, const Layout& l) const noexcept;
     QString toolTipFor(int row) const;
+    /// A lane's thread name elided to `width` (cached: eliding shapes text).
+    QString laneName(std::int32_t lane, int width) const;
     void stopFollowing();
 
     void paintAxis(QPainter& p, const Layout& l) const;
@@ -74,6 +114,7 @@ private:
     void paintReactor(QPainter& p, const Layout& l) const;
     void paintLanes(QPainter& p, const Layout& l) const;
     void paintResizes(QPainter& p, const Layout& l) const;
+    void paintSelection(QPainter& p, const Layout& l) const;
 
     const TraceData* m_data = nullptr;
     bool m_live = true;
@@ -83,8 +124,23 @@ private:
     int m_selected = -1;
     bool m_dragging = false;
     bool m_dragged = false;
+    bool m_selecting = false; ///< the drag selects a range instead of panning
     QPoint m_dragStart;
+    QPoint m_dragPos;
     std::int64_t m_dragEndNs = 0;
+    bool m_paused = false;
+    std::int64_t m_frozenNs = 0;
+    std::int64_t m_rangeStartNs = 0;
+    std::int64_t m_rangeEndNs = 0;
+    std::vector<ViewState> m_zoomHistory;
+    mutable std::vector<std::int32_t> m_laneOrder; ///< cache of laneOrder(), rebuilt when the lane count changes
+    mutable const TraceData* m_laneOrderData = nullptr;
+    mutable std::uint64_t m_laneOrderEpoch = 0;
+    mutable std::size_t m_laneOrderCount = 0;
+    mutable std::int64_t m_laneOrderFrozen = 0;
+    mutable std::vector<QString> m_laneNames;
+    mutable int m_laneNameWidth = 0;
+    mutable std::unordered_map<std::uint32_t, int> m_labelWidths; ///< label id → text width, for the widget's font
 };
 
 } // namespace qtwisted
