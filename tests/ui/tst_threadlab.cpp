@@ -279,7 +279,20 @@ private Q_SLOTS:
 
     void rangeStatisticsFollowTheSelectedRange()
     {
+        // The reactor's pool pre-starts its minimum; lowering the maximum to 2 retires the rest, each when its
+        // thread gets to it. Wait until they are all gone, so that only the two remaining workers overlap the jobs.
+        const int started = m_controller->minThreads();
+        QVERIFY(started > 2);
         find<QSpinBox>("maxThreadsSpin")->setValue(2);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                m_controller->drain();
+                const auto lanes = m_controller->traceData().lanes();
+                const auto retired = std::count_if(lanes.begin(), lanes.end(),
+                    [](const WorkerLane& lane) { return lane.retiredNs != kNoTime; });
+                return std::ssize(lanes) == started && retired == started - 2;
+            }(),
+            5000);
         queueAndWait(4, 100);
         const TraceData& data = m_controller->traceData();
         std::int64_t t0 = data.jobs().front().queuedNs;
