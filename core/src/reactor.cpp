@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "logging_p.h"
+#include "noise_p.h"
 #include "trace_p.h"
 
 #include <qtwisted/reactor.h>
@@ -70,6 +71,32 @@ struct Call {
     std::uint64_t id = 0;
     std::uint32_t label = 0;
     ApiKind api = ApiKind::CallFromThread;
+    bool counted = false; ///< a public submission (callFromThread, blockingCallFromThread): kept in ReactorStats
+};
+
+/// How the blocking call the reactor thread is running now ended, when not as a plain return (see ReactorAccess).
+thread_local CallEnd t_callEnd = CallEnd::Returned;
+
+/// The outcomes of one drained batch, added to the reactor's books at its end.
+struct BatchCount {
+    quint64 completed = 0;
+    quint64 failed = 0;
+    quint64 cancelled = 0;
+
+    bool add(const Call& call, bool ok) noexcept
+    {
+        if (!call.counted)
+            return ok;
+        const CallEnd end = call.api == ApiKind::BlockingCallFromThread ? std::exchange(t_callEnd, CallEnd::Returned)
+                                                                        : CallEnd::Returned;
+        if (!ok || end == CallEnd::Failed)
+            ++failed;
+        else if (end == CallEnd::Skipped)
+            ++cancelled;
+        else
+            ++completed;
+        return ok;
+    }
 };
 
 } // namespace
@@ -146,14 +173,22 @@ public:
     void post(Task task, bool isPublic)
     {
         Call call { std::move(task) };
+        call.counted = isPublic;
         const std::int64_t queued = isPublic ? stampCall(call, ApiKind::CallFromThread) : 0;
         const std::uint64_t id = call.id;
         const std::uint32_t label = call.label;
         {
             std::lock_guard lock(queueMutex);
-            if (isPublic && publicClosed)
-                throw ReactorNotRunning("callFromThread after the reactor began shutting down");
+            if (isPublic) {
+                ++submitted;
+                if (publicClosed) {
+                    ++refused;
+                    throw ReactorNotRunning("callFromThread after the reactor began shutting down");
+                }
+            }
             if (finalClosed) {
+                if (isPublic)
+                    ++droppedAtClose;
                 qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
                 return;
             }
@@ -177,10 +212,12 @@ public:
     void enqueueLocked(Call&& call)
     {
         incoming.push_back(std::move(call));
+        QTWISTED_NOISE(); // queue push
         // One wake per batch; posting under our lock: the reactor's destructor takes it before deleting the receiver.
         if (!wakePending) {
             wakePending = true;
             QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
+            QTWISTED_NOISE(); // wake
         }
     }
 
@@ -211,18 +248,22 @@ public:
                 return; // kept until startup
             batch.swap(incoming);
         }
+        QTWISTED_NOISE(); // queue pop
+        // Counted per batch, so that the books cost no atomic operation per call.
+        BatchCount counts;
         for (Call& call : batch) {
             if (call.id == 0 || !trace.get()) {
-                runGuarded(call.fn, "reactor call");
+                counts.add(call, runGuarded(call.fn, "reactor call"));
                 continue;
             }
             const std::int64_t start = traceNow();
             traceCall(TraceEventKind::JobStarted, call.api, call.id, call.label, start, 0);
-            const bool ok = runGuarded(call.fn, "reactor call");
+            const bool ok = counts.add(call, runGuarded(call.fn, "reactor call"));
             const std::int64_t end = traceNow();
             traceCall(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, call.api, call.id, call.label, end,
                 end - start);
         }
+        commit(counts);
         batch.clear();
         // Reuse a normal batch's storage; a burst's is given back, so memory returns to baseline after a flood.
         if (batch.capacity() > spare.capacity() && batch.capacity() <= kKeptBatchCapacity)
@@ -232,6 +273,30 @@ public:
         if (!timers.empty() && timers.begin()->first.first <= nowNs())
             runDueCalls();
         stallClockStop(workStart);
+    }
+
+    void commit(const BatchCount& counts) noexcept
+    {
+        if (counts.completed)
+            completed.fetch_add(counts.completed, std::memory_order_relaxed);
+        if (counts.failed)
+            failed.fetch_add(counts.failed, std::memory_order_relaxed);
+        if (counts.cancelled)
+            cancelled.fetch_add(counts.cancelled, std::memory_order_relaxed);
+    }
+
+    ReactorStats stats()
+    {
+        ReactorStats s;
+        // Outcomes first, then submissions: every outcome read belongs to a submission read, so pending() never wraps.
+        s.completed = completed.load(std::memory_order_relaxed);
+        s.failed = failed.load(std::memory_order_relaxed);
+        s.cancelled = cancelled.load(std::memory_order_relaxed);
+        std::lock_guard lock(queueMutex);
+        s.submitted = submitted;
+        s.refused = refused;
+        s.cancelled += droppedAtClose;
+        return s;
     }
 
     bool queueEmpty()
@@ -260,13 +325,18 @@ public:
     std::uint64_t postBlocking(const std::shared_ptr<BlockingCallBase>& blocked, Task task)
     {
         Call call { std::move(task) };
+        call.counted = true;
+        call.api = ApiKind::BlockingCallFromThread;
         const std::int64_t queued = stampCall(call, ApiKind::BlockingCallFromThread);
         const std::uint64_t id = call.id;
         const std::uint32_t label = call.label;
         {
             std::lock_guard lock(queueMutex);
-            if (publicClosed || finalClosed)
+            ++submitted;
+            if (publicClosed || finalClosed) {
+                ++refused;
                 throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
+            }
             if (blocking.size() >= compactAt) {
                 std::erase_if(blocking, [](const std::weak_ptr<BlockingCallBase>& w) {
                     auto c = w.lock();
@@ -570,6 +640,8 @@ public:
         {
             std::lock_guard lock(queueMutex);
             finalClosed = true;
+            for (const Call& call : incoming)
+                droppedAtClose += call.counted ? 1 : 0;
             incoming.clear();
         }
         state.store(State::Stopped, std::memory_order_release);
@@ -632,6 +704,13 @@ public:
     bool publicClosed = false; // guarded by queueMutex
     bool wakePending = false; // guarded by queueMutex: a drain event is posted and not yet delivered
     bool finalClosed = false; // guarded by queueMutex
+    // The books of public calls (ReactorStats): submissions under queueMutex, outcomes added once per batch.
+    quint64 submitted = 0; // guarded by queueMutex
+    quint64 refused = 0; // guarded by queueMutex
+    quint64 droppedAtClose = 0; // guarded by queueMutex
+    std::atomic<quint64> completed { 0 };
+    std::atomic<quint64> failed { 0 };
+    std::atomic<quint64> cancelled { 0 };
     std::vector<Call> spare; // reactor thread: the last batch's storage, reused
     TraceHook trace;
     const std::uint32_t traceId = TraceStrings::intern(QStringLiteral("qtwisted.reactor"));
@@ -685,6 +764,11 @@ void ReactorAccess::postInternal(const std::weak_ptr<ReactorCore>& core, Task ta
         return;
     }
     qCWarning(lcReactor) << "a result arrived after its reactor was destroyed; it was dropped";
+}
+
+void ReactorAccess::endCall(CallEnd end) noexcept
+{
+    t_callEnd = end;
 }
 
 std::uint64_t ReactorAccess::postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task)
@@ -888,6 +972,11 @@ bool Reactor::isRunning() const
 bool Reactor::isInReactorThread() const
 {
     return QThread::currentThread() == m_d->thread;
+}
+
+ReactorStats Reactor::stats() const
+{
+    return m_d->stats();
 }
 
 double Reactor::seconds() const

@@ -357,6 +357,7 @@ public:
         const std::int64_t queued = m_trace.get() ? traceNow() : 0;
         {
             std::lock_guard lock(m_mutex);
+            ++m_submitted;
             if (m_joined || m_closing) {
                 ++m_refused;
                 throw PoolStoppedError(
@@ -365,7 +366,6 @@ public:
             id = m_nextJobId++;
             m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api });
             QTWISTED_NOISE();
-            ++m_submitted;
             dispatchLocked(a);
         }
         if (queued) {

@@ -740,6 +740,58 @@ private Q_SLOTS:
         QVERIFY(!ran);
     }
 
+    void statsKeepTheBooksOfEveryCall()
+    {
+        // Per-reactor accounting (RELIABILITY.md): every callFromThread and blockingCallFromThread submission ends
+        // as exactly one of completed, failed, cancelled or refused.
+        Reactor reactor;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"books-call-raised"_s));
+        reactor.callFromThread([] {}); // before run(): accepted, kept until startup
+        QCOMPARE(reactor.stats().submitted, quint64 { 1 });
+        QCOMPARE(reactor.stats().pending(), quint64 { 1 });
+        int blockingFailuresSeen = 0;
+        int timeoutsSeen = 0;
+        std::binary_semaphore callerGaveUp { 0 };
+        ReactorStats during;
+        reactor.callWhenRunning([&] {
+            reactor.callFromThread([] { throw std::runtime_error("books-call-raised"); });
+            reactor.callInThread([&] {
+                (void)threads::blockingCallFromThread(reactor, [] { return 1; });
+                try {
+                    (void)threads::blockingCallFromThread(
+                        reactor, []() -> int { throw std::logic_error("books-blocking-raised"); });
+                } catch (const std::logic_error&) {
+                    ++blockingFailuresSeen;
+                }
+                // The reactor thread is held until this caller gave up: its call is then skipped, not run.
+                reactor.callFromThread([&] { (void)callerGaveUp.try_acquire_for(kWait); });
+                try {
+                    (void)threads::blockingCallFromThreadFor(reactor, 50ms, [] { return 2; });
+                } catch (const TimeoutError&) {
+                    ++timeoutsSeen;
+                }
+                callerGaveUp.release();
+                reactor.callFromThread([&] {
+                    during = reactor.stats();
+                    reactor.stop();
+                });
+            });
+        });
+        QVERIFY(runWithWatchdog(reactor));
+        QVERIFY(throwsA<ReactorNotRunning>([&] { reactor.callFromThread([] {}); }));
+        QCOMPARE(blockingFailuresSeen, 1);
+        QCOMPARE(timeoutsSeen, 1);
+        QCOMPARE(during.submitted, quint64 { 7 });
+        QVERIFY(during.pending() >= 1); // the call asking was still running
+        const ReactorStats books = reactor.stats();
+        QCOMPARE(books.submitted, quint64 { 8 });
+        QCOMPARE(books.completed, quint64 { 4 }); // before run, blocking ok, the one holding the thread, stop
+        QCOMPARE(books.failed, quint64 { 2 }); // the raising call, the raising blocking call
+        QCOMPARE(books.cancelled, quint64 { 1 }); // the blocking call whose caller had given up
+        QCOMPARE(books.refused, quint64 { 1 }); // after run() returned
+        QCOMPARE(books.pending(), quint64 { 0 });
+    }
+
     // ---- the reactor's thread pool ---------------------------------------------------------------------------------
 
     void suggestThreadPoolSize()

@@ -77,6 +77,9 @@ protected:
     virtual void setFailure(const Failure& failure) noexcept = 0;
 };
 
+/// How a blocking call ended on the reactor thread, when not by simply returning (for ReactorStats).
+enum class CallEnd : std::uint8_t { Returned, Failed, Skipped };
+
 /// Where threads.h reaches into a reactor.
 struct ReactorAccess {
     static QThread* thread(const Reactor& reactor) noexcept;
@@ -87,6 +90,8 @@ struct ReactorAccess {
     /// Registers a blocked caller and queues its task; ReactorNotRunning once shutdown began.
     /// Returns the call's trace id (0 when no recorder is attached).
     static std::uint64_t postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task);
+    /// Called by a blocking call's task on the reactor thread when its function raised or its caller had gone.
+    static void endCall(CallEnd end) noexcept;
 
     static void setTrace(Reactor& reactor, const std::shared_ptr<TraceSink>& sink);
     static void clearTrace(const std::weak_ptr<ReactorCore>& core, const TraceSink* sink);
@@ -161,6 +166,18 @@ private:
     std::shared_ptr<detail::TimedCall> m_call;
 };
 
+/// The books of the calls submitted to a reactor thread through callFromThread() and blockingCallFromThread().
+/// At every quiescent point (nothing queued or running): submitted == completed + failed + cancelled + refused.
+struct ReactorStats {
+    quint64 submitted = 0; ///< every submission, refused ones included
+    quint64 completed = 0; ///< ran and returned
+    quint64 failed = 0; ///< ran and raised (a blocking call's exception went back to its caller)
+    quint64 cancelled = 0; ///< accepted, never run: a blocking call whose caller timed out, or dropped at close
+    quint64 refused = 0; ///< ReactorNotRunning thrown to the caller: shutdown had begun
+    /// Accepted and not yet accounted for: queued or running now.
+    quint64 pending() const noexcept { return submitted - completed - failed - cancelled - refused; }
+};
+
 /// Twisted's reactor on Qt's event loop: lives in (and belongs to) the thread that creates it.
 class Reactor : public QObject {
     Q_OBJECT
@@ -188,6 +205,8 @@ public:
     bool isInReactorThread() const;
     /// Monotonic time in seconds (the clock of DelayedCall::getTime()).
     double seconds() const;
+    /// The books of callFromThread() and blockingCallFromThread() calls so far. Thread-safe.
+    ReactorStats stats() const;
 
     /// Runs f(args...) at once when running, else after startup.
     template <class F, class... Args>

@@ -30,7 +30,7 @@ struct PoolStats {
     quint64 completed = 0; ///< jobs that returned
     quint64 failed = 0; ///< jobs that threw
     quint64 cancelled = 0; ///< jobs removed from the backlog without running
-    quint64 submitted = 0; ///< jobs accepted
+    quint64 submitted = 0; ///< every submission, refused ones included (quiescent: completed+failed+cancelled+refused)
     quint64 refused = 0; ///< submissions refused with PoolStoppedError
 };
 

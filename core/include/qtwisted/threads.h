@@ -62,14 +62,19 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
     const std::uint64_t traceId = ReactorAccess::postBlocking(
         reactor, call, [weak, fn = std::forward<F>(f), ... as = std::forward<Args>(args)]() mutable {
             auto c = weak.lock();
-            if (!c || !c->pending())
+            if (!c || !c->pending()) {
+                ReactorAccess::endCall(CallEnd::Skipped);
                 return; // the caller gave up (timeout) or shutdown released it
+            }
             using Ret = std::invoke_result_t<decltype(fn)&&, decltype(as)&&...>;
             if constexpr (UnwrapDeferred<std::decay_t<Ret>>::isDeferred) {
                 Deferred<R> d = maybeDeferred(std::move(fn), std::move(as)...);
                 d.addBoth([c](const Outcome<R>& o) { c->complete(o); });
             } else {
-                c->complete(captureOutcome(std::move(fn), std::move(as)...)); // no Deferred needed for a plain value
+                Outcome<R> o = captureOutcome(std::move(fn), std::move(as)...); // no Deferred for a plain value
+                if (!o.ok())
+                    ReactorAccess::endCall(CallEnd::Failed);
+                c->complete(std::move(o));
             }
         });
     const std::int64_t waitStart = traceId ? traceNow() : 0;
