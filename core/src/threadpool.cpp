@@ -41,11 +41,23 @@ struct Job {
     ApiKind api = ApiKind::CallInThread;
 };
 
+/// How long one idle worker polls for work before it sleeps (see ThreadPoolState::idleWait): about two futex
+/// round trips in this VM, so that a job submitted right after the last one finished costs no system call.
+constexpr auto kSpin = std::chrono::microseconds(30);
+
+inline void cpuRelax() noexcept
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// One worker loop; it sleeps on its own Signal, so waking exactly one idle worker costs one futex wake.
 struct Worker {
     Signal wake;
     int index = 0;
     bool dispatched = false; // woken or started because a job waits
+    bool woken = false; // of those: woken from idle (counted in m_waking)
     bool retire = false;
 };
 
@@ -156,16 +168,31 @@ public:
     }
 
     /// Wakes or starts workers for queued jobs, idle ones first, never more than max at once.
-    void dispatchLocked(Actions& a)
+    /// A submitter wakes one idle worker at most while another woken one is still on its way: that one, once it took
+    /// its job, wakes the next for what is left (see workerLoop). A burst of submissions from the reactor thread then
+    /// costs it one wake-up, and the other wake-ups happen on worker threads, in parallel with it.
+    void dispatchLocked(Actions& a, bool fromSubmit = false)
     {
         if (!m_started)
             return;
         while (static_cast<std::size_t>(m_dispatching) < m_backlog.size() && m_busy + m_dispatching < m_max) {
             if (!m_idle.empty()) {
+                if (fromSubmit && m_waking > 0)
+                    break;
+                // The polling worker first: it needs no system call to wake.
                 Worker* w = m_idle.back();
+                if (m_spinner) {
+                    const auto it = std::find(m_idle.begin(), m_idle.end(), m_spinner);
+                    if (it != m_idle.end())
+                        std::swap(*it, m_idle.back());
+                    w = m_idle.back();
+                    m_spinner = nullptr;
+                }
                 m_idle.pop_back();
                 w->dispatched = true;
+                w->woken = true;
                 ++m_dispatching;
+                ++m_waking;
                 a.wake.push_back(w);
             } else if (m_startingIdle > 0) {
                 // A minimum worker still starting will look at the backlog first: count it, do not make another.
@@ -185,6 +212,8 @@ public:
         while (m_workers > m_max && !m_idle.empty()) {
             Worker* w = m_idle.back();
             m_idle.pop_back();
+            if (w == m_spinner)
+                m_spinner = nullptr;
             w->retire = true;
             --m_workers;
             a.wake.push_back(w);
@@ -200,6 +229,7 @@ public:
                     a.wake.push_back(w);
                 }
                 m_idle.clear();
+                m_spinner = nullptr;
             }
             checkDrainedLocked(a);
         }
@@ -247,6 +277,10 @@ public:
             if (w->dispatched) {
                 w->dispatched = false;
                 --m_dispatching;
+                if (w->woken) {
+                    w->woken = false;
+                    --m_waking;
+                }
             }
             if (w->retire)
                 break;
@@ -259,7 +293,12 @@ public:
                 m_backlog.pop_front();
                 QTWISTED_NOISE();
                 ++m_busy;
+                Actions chain; // more jobs waiting: wake the next worker for them (see dispatchLocked)
+                if (!m_backlog.empty())
+                    dispatchLocked(chain);
                 lock.unlock();
+                if (!chain.wake.empty() || !chain.spawn.empty())
+                    perform(chain);
                 const std::int64_t started = m_trace.get() ? traceNow() : 0;
                 if (started) {
                     trace(TraceEventKind::JobStarted, &job, w->index, started);
@@ -298,20 +337,53 @@ public:
                 break;
             }
             m_idle.push_back(w);
-            lock.unlock();
-            QTWISTED_NOISE();
-            w->wake.acquire();
-            lock.lock();
+            idleWait(w, lock);
         }
         QTWISTED_NOISE(); // retiring
+        // Woken for a job but retiring instead (the pool shrank): hand what waits to another worker.
+        Actions handover;
+        if (!m_closing && !m_backlog.empty())
+            dispatchLocked(handover);
         --m_threadsAlive;
         const bool last = m_threadsAlive == 0;
         lock.unlock();
+        if (!handover.wake.empty() || !handover.spawn.empty())
+            perform(handover);
         trace(TraceEventKind::WorkerRetired, nullptr, w->index, traceNow());
         delete w;
         t_currentPool = nullptr;
         if (last)
             m_allGone.notify_all();
+    }
+
+    /// An idle worker (already in m_idle) waits for its wake-up. One of them at a time first polls for kSpin:
+    /// with work arriving in quick succession (a deferToThread per callback) the next job then starts without a
+    /// futex wake on either side. Returns with the lock held.
+    void idleWait(Worker* w, std::unique_lock<std::mutex>& lock)
+    {
+        const bool spin = m_spinner == nullptr;
+        if (spin)
+            m_spinner = w;
+        lock.unlock();
+        QTWISTED_NOISE();
+        if (spin) {
+            const auto until = std::chrono::steady_clock::now() + kSpin;
+            for (int i = 1; !w->wake.poll(); ++i) {
+                cpuRelax();
+                if (i % 64 == 0 && std::chrono::steady_clock::now() >= until)
+                    break;
+            }
+            if (!w->wake.poll()) {
+                lock.lock();
+                if (m_spinner == w)
+                    m_spinner = nullptr;
+                lock.unlock();
+            }
+        }
+        w->wake.acquire();
+        lock.lock();
+        if (m_spinner == w)
+            m_spinner = nullptr;
     }
 
     /// Starts the worker loops on the QThreadPool. One long-lived thread does all QThreadPool::start calls: Qt 6.4
@@ -366,7 +438,7 @@ public:
             id = m_nextJobId++;
             m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api });
             QTWISTED_NOISE();
-            dispatchLocked(a);
+            dispatchLocked(a, true);
         }
         if (queued) {
             const Job info { {}, {}, id, label, api };
@@ -537,6 +609,7 @@ private:
     std::condition_variable m_allGone;
     std::deque<Job> m_backlog;
     std::vector<Worker*> m_idle; // LIFO: the most recently active worker has the warmest cache
+    Worker* m_spinner = nullptr; // the idle worker polling before it sleeps (in m_idle), if any
     std::function<void()> m_whenDrained;
     int m_min;
     int m_max;
@@ -544,6 +617,7 @@ private:
     int m_threadsAlive = 0; // worker loops not yet returned
     int m_busy = 0;
     int m_dispatching = 0; // woken or started for a queued job, not yet running it
+    int m_waking = 0; // of those: woken from idle
     int m_startingIdle = 0; // started without a job (the minimum), not yet in their loop
     int m_startingClaimed = 0; // of those, counted in m_dispatching because a job came meanwhile
     std::vector<int> m_workerTids; // kernel ids of the workers since the last stop()

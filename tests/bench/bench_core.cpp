@@ -1,7 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-// Core throughput benchmarks, interleaved over rounds in one process; only same-run ratios count (PERF.md).
-//   bench_core [--quick] [--rounds N] [--jobs N]
+// Core benchmarks (PERF.md): each workload against its raw Qt equivalent, interleaved over rounds in one process;
+// only same-run ratios count. `--json` prints every per-round value under the keys that
+// scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
+//   bench_core [--quick] [--rounds N] [--json] [--only key,key]
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/threads.h>
@@ -10,33 +12,200 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
+#include <QFutureWatcher>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMetaObject>
 #include <QObject>
 #include <QThread>
 #include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
 
 using namespace qtwisted;
+using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int g_jobs = 200'000;
+// ---- sizes (full / --quick) -----------------------------------------------------------------------------------
+
+struct Sizes {
+    int calls = 500'000; ///< callFromThread / invokeMethod throughput
+    int jobs = 200'000; ///< callInThread / QThreadPool::start throughput
+    int samples = 2'000; ///< latency and round-trip samples
+    int inflightTotal = 100'000; ///< deferToThread round trips with 1000 in flight
+    int watcherTotal = 20'000; ///< the same through QtConcurrent::run + QFutureWatcher (much slower)
+    int blocking4 = 8'000; ///< blocking calls over 4 workers
+    bool makespan10 = true; ///< 200 x 50 ms on 10 threads (1 s per variant)
+    int flood = 1'000'000; ///< the memory flood
+};
+Sizes g;
 
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
 }
+double micros(Clock::duration d)
+{
+    return std::chrono::duration<double, std::micro>(d).count();
+}
+double millis(Clock::duration d)
+{
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+/// Resident set size in KiB, from /proc/self/status (-1 if unknown).
+double rssKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toDouble();
+    }
+    return -1;
+}
+
+// ---- callFromThread vs invokeMethod(Queued) ----------------------------------------------------------------------
+
+/// Calls per second from `producers` threads posting g.calls in total; time until the last one ran.
+double callFromThreadThroughput(int producers)
+{
+    Reactor reactor;
+    int ran = 0;
+    const int n = g.calls / producers * producers;
+    Clock::time_point t0;
+    Clock::time_point t1;
+    std::vector<std::thread> threads;
+    reactor.callWhenRunning([&] {
+        t0 = Clock::now();
+        for (int p = 0; p < producers; ++p) {
+            threads.emplace_back([&] {
+                for (int i = 0; i < n / producers; ++i) {
+                    reactor.callFromThread([&] {
+                        if (++ran == n) {
+                            t1 = Clock::now();
+                            reactor.stop();
+                        }
+                    });
+                }
+            });
+        }
+    });
+    reactor.run();
+    for (auto& t : threads)
+        t.join();
+    return n / seconds(t1 - t0);
+}
+
+double invokeMethodThroughput(int producers)
+{
+    QObject receiver;
+    QEventLoop loop;
+    int ran = 0;
+    const int n = g.calls / producers * producers;
+    const auto t0 = Clock::now();
+    Clock::time_point t1;
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < n / producers; ++i) {
+                QMetaObject::invokeMethod(
+                    &receiver,
+                    [&] {
+                        if (++ran == n) {
+                            t1 = Clock::now();
+                            loop.quit();
+                        }
+                    },
+                    Qt::QueuedConnection);
+            }
+        });
+    }
+    loop.exec();
+    for (auto& t : threads)
+        t.join();
+    return n / seconds(t1 - t0);
+}
+
+/// Median microseconds from post (in a producer thread) to run (in the loop's thread), one call at a time.
+double callFromThreadLatencyUs()
+{
+    Reactor reactor;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g.samples));
+    std::thread producer;
+    reactor.callWhenRunning([&] {
+        producer = std::thread([&] {
+            std::binary_semaphore ran { 0 };
+            for (int i = 0; i < g.samples; ++i) {
+                const auto posted = Clock::now();
+                reactor.callFromThread([&, posted] {
+                    samples.push_back(micros(Clock::now() - posted));
+                    ran.release();
+                });
+                ran.acquire();
+            }
+            reactor.callFromThread([&] { reactor.stop(); });
+        });
+    });
+    reactor.run();
+    producer.join();
+    return median(samples);
+}
+
+double invokeMethodLatencyUs()
+{
+    QObject receiver;
+    QEventLoop loop;
+    std::vector<double> samples;
+    samples.reserve(static_cast<std::size_t>(g.samples));
+    std::thread producer([&] {
+        std::binary_semaphore ran { 0 };
+        for (int i = 0; i < g.samples; ++i) {
+            const auto posted = Clock::now();
+            QMetaObject::invokeMethod(
+                &receiver,
+                [&, posted] {
+                    samples.push_back(micros(Clock::now() - posted));
+                    ran.release();
+                },
+                Qt::QueuedConnection);
+            ran.acquire();
+        }
+        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
+    });
+    loop.exec();
+    producer.join();
+    return median(samples);
+}
+
+// ---- callInThread vs QThreadPool::start -------------------------------------------------------------------------
 
 /// Empty jobs per second through qtwisted's pool (4 workers), optionally with a recorder attached and drained.
 double poolThroughput(bool traced)
@@ -48,7 +217,7 @@ double poolThroughput(bool traced)
     pool.start();
     std::atomic<int> done { 0 };
     std::binary_semaphore finished { 0 };
-    const int n = g_jobs;
+    const int n = g.jobs;
     std::vector<TraceEvent> sink;
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
@@ -67,14 +236,13 @@ double poolThroughput(bool traced)
     return n / seconds(t1 - t0);
 }
 
-/// The same through a raw QThreadPool::start(lambda) with 4 threads.
 double qtPoolThroughput()
 {
     QThreadPool pool;
     pool.setMaxThreadCount(4);
     std::atomic<int> done { 0 };
     std::binary_semaphore finished { 0 };
-    const int n = g_jobs;
+    const int n = g.jobs;
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
         pool.start([&done, &finished, n] {
@@ -88,85 +256,29 @@ double qtPoolThroughput()
     return n / seconds(t1 - t0);
 }
 
-int g_calls = 500'000;
-int g_roundTrips = 2'000;
+// ---- deferToThread round trips -----------------------------------------------------------------------------------
 
-/// callFromThread throughput: one producer thread posts g_calls calls; time until the last one ran.
-double callFromThreadThroughput()
-{
-    Reactor reactor;
-    int ran = 0;
-    const int n = g_calls;
-    Clock::time_point t0;
-    Clock::time_point t1;
-    std::thread producer;
-    reactor.callWhenRunning([&] {
-        t0 = Clock::now();
-        producer = std::thread([&] {
-            for (int i = 0; i < n; ++i) {
-                reactor.callFromThread([&] {
-                    if (++ran == n) {
-                        t1 = Clock::now();
-                        reactor.stop();
-                    }
-                });
-            }
-        });
-    });
-    reactor.run();
-    producer.join();
-    return n / seconds(t1 - t0);
-}
-
-/// The same through QMetaObject::invokeMethod(receiver, lambda, Qt::QueuedConnection).
-double invokeMethodThroughput()
-{
-    QObject receiver;
-    QEventLoop loop;
-    int ran = 0;
-    const int n = g_calls;
-    const auto t0 = Clock::now();
-    Clock::time_point t1;
-    std::thread producer([&] {
-        for (int i = 0; i < n; ++i) {
-            QMetaObject::invokeMethod(
-                &receiver,
-                [&] {
-                    if (++ran == n) {
-                        t1 = Clock::now();
-                        loop.quit();
-                    }
-                },
-                Qt::QueuedConnection);
-        }
-    });
-    loop.exec();
-    producer.join();
-    return n / seconds(t1 - t0);
-}
-
-/// deferToThread round trip, one at a time: median microseconds from call to callback.
+/// Median microseconds from deferToThread to its callback, one at a time.
 double deferToThreadRoundTripUs()
 {
     Reactor reactor;
     std::vector<double> samples;
-    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    samples.reserve(static_cast<std::size_t>(g.samples));
     std::function<void()> next;
     next = [&] {
-        if (static_cast<int>(samples.size()) == g_roundTrips) {
+        if (static_cast<int>(samples.size()) == g.samples) {
             reactor.stop();
             return;
         }
         const auto t0 = Clock::now();
         threads::deferToThreadPool(reactor, reactor.getThreadPool(), [] { return 1; }).addCallback([&, t0](int) {
-            samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+            samples.push_back(micros(Clock::now() - t0));
             next();
         });
     };
     reactor.callWhenRunning([&] { next(); });
     reactor.run();
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
+    return median(samples);
 }
 
 /// The raw Qt round trip: QThreadPool::start, then invokeMethod back to the main thread.
@@ -177,10 +289,10 @@ double qtRoundTripUs()
     QObject receiver;
     QEventLoop loop;
     std::vector<double> samples;
-    samples.reserve(static_cast<std::size_t>(g_roundTrips));
+    samples.reserve(static_cast<std::size_t>(g.samples));
     std::function<void()> next;
     next = [&] {
-        if (static_cast<int>(samples.size()) == g_roundTrips) {
+        if (static_cast<int>(samples.size()) == g.samples) {
             loop.quit();
             return;
         }
@@ -189,7 +301,7 @@ double qtRoundTripUs()
             QMetaObject::invokeMethod(
                 &receiver,
                 [&, t0] {
-                    samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+                    samples.push_back(micros(Clock::now() - t0));
                     next();
                 },
                 Qt::QueuedConnection);
@@ -199,65 +311,434 @@ double qtRoundTripUs()
         &receiver, [&] { next(); }, Qt::QueuedConnection);
     loop.exec();
     pool.waitForDone();
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
+    return median(samples);
 }
 
-/// blockingCallFromThread from one worker: median microseconds per call.
-double blockingCallUs()
+/// The physical floor: median microseconds of a round trip between two threads (mutex + condition variable).
+double pingPongUs()
 {
-    Reactor reactor;
+    std::mutex m;
+    std::condition_variable cv;
+    int turn = 0; // even: the main thread's, odd: the partner's
+    const int n = g.samples;
+    std::thread partner([&] {
+        for (int i = 0; i < n; ++i) {
+            std::unique_lock lock(m);
+            cv.wait(lock, [&] { return turn % 2 == 1; });
+            ++turn;
+            cv.notify_one();
+        }
+    });
     std::vector<double> samples;
-    samples.reserve(static_cast<std::size_t>(g_roundTrips));
-    reactor.callWhenRunning([&] {
-        reactor.callInThread([&] {
-            for (int i = 0; i < g_roundTrips; ++i) {
-                const auto t0 = Clock::now();
-                (void)threads::blockingCallFromThread(reactor, [] { return 1; });
-                samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    samples.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const auto t0 = Clock::now();
+        std::unique_lock lock(m);
+        ++turn;
+        cv.notify_one();
+        cv.wait(lock, [&] { return turn % 2 == 0; });
+        samples.push_back(micros(Clock::now() - t0));
+    }
+    partner.join();
+    return median(samples);
+}
+
+/// Round trips per second with 1000 deferToThread in flight at all times.
+double deferToThreadInFlight()
+{
+    constexpr int kInFlight = 1000;
+    Reactor reactor;
+    reactor.suggestThreadPoolSize(4);
+    const int total = g.inflightTotal;
+    int issued = 0;
+    int done = 0;
+    Clock::time_point t0;
+    Clock::time_point t1;
+    std::function<void()> issue;
+    issue = [&] {
+        ++issued;
+        threads::deferToThreadPool(reactor, reactor.getThreadPool(), [] { return 1; }).addCallback([&](int) {
+            if (++done == total) {
+                t1 = Clock::now();
+                reactor.stop();
+            } else if (issued < total) {
+                issue();
             }
-            reactor.callFromThread([&] { reactor.stop(); });
         });
+    };
+    reactor.callWhenRunning([&] {
+        t0 = Clock::now();
+        for (int i = 0; i < kInFlight; ++i)
+            issue();
     });
     reactor.run();
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
+    return total / seconds(t1 - t0);
 }
 
-/// The same with QMetaObject::invokeMethod(..., Qt::BlockingQueuedConnection) from a std::thread.
-double blockingQueuedUs()
+/// The same through QtConcurrent::run + QFutureWatcher (one watcher per call, as Qt code does it).
+double watcherInFlight()
+{
+    constexpr int kInFlight = 1000;
+    QThreadPool pool;
+    pool.setMaxThreadCount(4);
+    QEventLoop loop;
+    const int total = g.watcherTotal;
+    int issued = 0;
+    int done = 0;
+    Clock::time_point t1;
+    std::function<void()> issue;
+    issue = [&] {
+        ++issued;
+        auto* watcher = new QFutureWatcher<int>;
+        QObject::connect(watcher, &QFutureWatcher<int>::finished, watcher, [&, watcher] {
+            (void)watcher->result();
+            watcher->deleteLater();
+            if (++done == total) {
+                t1 = Clock::now();
+                loop.quit();
+            } else if (issued < total) {
+                issue();
+            }
+        });
+        watcher->setFuture(QtConcurrent::run(&pool, [] { return 1; }));
+    };
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kInFlight; ++i)
+        issue();
+    loop.exec();
+    pool.waitForDone();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    return total / seconds(t1 - t0);
+}
+
+// ---- blockingCallFromThread vs BlockingQueuedConnection ----------------------------------------------------------
+
+/// `workers` pool threads each make `perWorker` blocking calls. Returns {median µs per call, calls per second}.
+std::pair<double, double> blockingCalls(int workers, int perWorker)
+{
+    Reactor reactor;
+    reactor.suggestThreadPoolSize(workers);
+    std::vector<std::vector<double>> samples(static_cast<std::size_t>(workers));
+    std::atomic<int> finished { 0 };
+    Clock::time_point t0;
+    Clock::time_point t1;
+    reactor.callWhenRunning([&] {
+        t0 = Clock::now();
+        for (int w = 0; w < workers; ++w) {
+            reactor.callInThread([&, w] {
+                auto& mine = samples[static_cast<std::size_t>(w)];
+                mine.reserve(static_cast<std::size_t>(perWorker));
+                for (int i = 0; i < perWorker; ++i) {
+                    const auto s = Clock::now();
+                    (void)threads::blockingCallFromThread(reactor, [] { return 1; });
+                    mine.push_back(micros(Clock::now() - s));
+                }
+                if (++finished == workers) {
+                    reactor.callFromThread([&] {
+                        t1 = Clock::now();
+                        reactor.stop();
+                    });
+                }
+            });
+        }
+    });
+    reactor.run();
+    std::vector<double> all;
+    for (const auto& s : samples)
+        all.insert(all.end(), s.begin(), s.end());
+    return { median(all), workers * perWorker / seconds(t1 - t0) };
+}
+
+std::pair<double, double> blockingQueued(int workers, int perWorker)
 {
     QObject receiver;
     QEventLoop loop;
-    std::vector<double> samples;
-    samples.reserve(static_cast<std::size_t>(g_roundTrips));
-    std::thread worker([&] {
-        for (int i = 0; i < g_roundTrips; ++i) {
-            const auto t0 = Clock::now();
-            int v = 0;
-            QMetaObject::invokeMethod(
-                &receiver, [&v] { v = 1; }, Qt::BlockingQueuedConnection);
-            samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-        }
-        QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
-    });
+    std::vector<std::vector<double>> samples(static_cast<std::size_t>(workers));
+    std::atomic<int> finished { 0 };
+    std::vector<std::thread> threads;
+    const auto t0 = Clock::now();
+    Clock::time_point t1;
+    for (int w = 0; w < workers; ++w) {
+        threads.emplace_back([&, w] {
+            auto& mine = samples[static_cast<std::size_t>(w)];
+            mine.reserve(static_cast<std::size_t>(perWorker));
+            for (int i = 0; i < perWorker; ++i) {
+                const auto s = Clock::now();
+                int v = 0;
+                QMetaObject::invokeMethod(
+                    &receiver, [&v] { v = 1; }, Qt::BlockingQueuedConnection);
+                mine.push_back(micros(Clock::now() - s));
+            }
+            if (++finished == workers) {
+                QMetaObject::invokeMethod(
+                    &receiver,
+                    [&] {
+                        t1 = Clock::now();
+                        loop.quit();
+                    },
+                    Qt::QueuedConnection);
+            }
+        });
+    }
     loop.exec();
-    worker.join();
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
+    for (auto& t : threads)
+        t.join();
+    std::vector<double> all;
+    for (const auto& s : samples)
+        all.insert(all.end(), s.begin(), s.end());
+    return { median(all), workers * perWorker / seconds(t1 - t0) };
 }
 
-struct Series {
-    std::vector<double> values;
-    double median() const
-    {
-        auto v = values;
-        std::sort(v.begin(), v.end());
-        return v[v.size() / 2];
-    }
-    double min() const { return *std::min_element(values.begin(), values.end()); }
-    double max() const { return *std::max_element(values.begin(), values.end()); }
+// ---- sleeping-job makespan -----------------------------------------------------------------------------------------
+
+/// Wall time of `n` jobs sleeping `sleep` on a pool of `threads`, divided by the ideal; cold then warm on one pool.
+std::pair<double, double> makespan(int n, std::chrono::milliseconds sleep, int threads, bool warmToo)
+{
+    ThreadPool pool(0, threads, QStringLiteral("makespan"));
+    pool.start();
+    const double ideal = static_cast<double>(sleep.count()) * std::ceil(static_cast<double>(n) / threads);
+    auto once = [&] {
+        std::atomic<int> done { 0 };
+        std::binary_semaphore finished { 0 };
+        const auto t0 = Clock::now();
+        for (int i = 0; i < n; ++i) {
+            pool.callInThread([&, sleep] {
+                std::this_thread::sleep_for(sleep);
+                if (++done == n)
+                    finished.release();
+            });
+        }
+        finished.acquire();
+        return millis(Clock::now() - t0) / ideal;
+    };
+    const double cold = once();
+    const double warm = warmToo ? once() : 0;
+    pool.stop();
+    return { cold, warm };
+}
+
+std::pair<double, double> qtMakespan(int n, std::chrono::milliseconds sleep, int threads, bool warmToo)
+{
+    QThreadPool pool;
+    pool.setMaxThreadCount(threads);
+    const double ideal = static_cast<double>(sleep.count()) * std::ceil(static_cast<double>(n) / threads);
+    auto once = [&] {
+        const auto t0 = Clock::now();
+        for (int i = 0; i < n; ++i)
+            pool.start([sleep] { std::this_thread::sleep_for(sleep); });
+        pool.waitForDone(-1);
+        return millis(Clock::now() - t0) / ideal;
+    };
+    const double cold = once();
+    const double warm = warmToo ? once() : 0;
+    return { cold, warm };
+}
+
+// ---- live resize 2 -> 32 with a backlog ----------------------------------------------------------------------------
+
+struct Resize {
+    double callMs = 0; ///< how long the resize call took
+    std::optional<double> runningMs; ///< until 32 jobs ran at once (from just before the call), if within 500 ms
 };
+
+/// Counts jobs running at once and notes when 32 first did.
+struct RunningCounter {
+    std::atomic<int> running { 0 };
+    std::atomic<bool> armed { false };
+    std::atomic<std::int64_t> reachedNs { 0 };
+
+    void enter()
+    {
+        const int now = running.fetch_add(1) + 1;
+        if (now >= 32 && armed.load() && reachedNs.load() == 0)
+            reachedNs.store(Clock::now().time_since_epoch().count());
+    }
+    void leave() { running.fetch_sub(1); }
+    std::optional<double> waitFor32(Clock::time_point from)
+    {
+        const auto deadline = from + 500ms;
+        while (reachedNs.load() == 0 && Clock::now() < deadline)
+            std::this_thread::sleep_for(100us);
+        const std::int64_t at = reachedNs.load();
+        if (at == 0)
+            return std::nullopt;
+        return millis(Clock::time_point(Clock::duration(at)) - from);
+    }
+};
+
+Resize reactorResize()
+{
+    Reactor reactor;
+    RunningCounter counter;
+    Resize result;
+    std::thread watcher;
+    std::thread measurer; // measures from another thread, so that the reactor stays free
+    reactor.callWhenRunning([&] {
+        reactor.suggestThreadPoolSize(2);
+        for (int i = 0; i < 1000; ++i) {
+            reactor.callInThread([&counter] {
+                counter.enter();
+                std::this_thread::sleep_for(20ms);
+                counter.leave();
+            });
+        }
+        watcher = std::thread([&] {
+            while (counter.running.load() < 2)
+                std::this_thread::sleep_for(100us);
+            reactor.callFromThread([&] {
+                counter.armed = true;
+                const auto t0 = Clock::now();
+                reactor.suggestThreadPoolSize(32);
+                result.callMs = millis(Clock::now() - t0);
+                measurer = std::thread([&, t0] {
+                    result.runningMs = counter.waitFor32(t0);
+                    reactor.callFromThread([&] { reactor.stop(); }); // the backlog is cancelled
+                });
+            });
+        });
+    });
+    reactor.run();
+    watcher.join();
+    measurer.join();
+    return result;
+}
+
+Resize qtResize()
+{
+    QThreadPool pool;
+    pool.setMaxThreadCount(2);
+    RunningCounter counter;
+    for (int i = 0; i < 1000; ++i) {
+        pool.start([&counter] {
+            counter.enter();
+            std::this_thread::sleep_for(20ms);
+            counter.leave();
+        });
+    }
+    while (counter.running.load() < 2)
+        std::this_thread::sleep_for(100us);
+    counter.armed = true;
+    Resize result;
+    const auto t0 = Clock::now();
+    pool.setMaxThreadCount(32);
+    result.callMs = millis(Clock::now() - t0);
+    result.runningMs = counter.waitFor32(t0);
+    pool.clear();
+    pool.waitForDone();
+    return result;
+}
+
+// ---- memory after a flood ------------------------------------------------------------------------------------------
+
+/// RSS growth in percent after g.flood callFromThread calls were posted (from 4 producers) and drained.
+double floodRssGrowthPercent(double& before, double& after)
+{
+    before = rssKiB();
+    {
+        Reactor reactor;
+        std::atomic<int> ran { 0 };
+        std::vector<std::thread> producers;
+        const int n = g.flood / 4 * 4;
+        reactor.callWhenRunning([&] {
+            for (int p = 0; p < 4; ++p) {
+                producers.emplace_back([&] {
+                    for (int i = 0; i < n / 4; ++i) {
+                        reactor.callFromThread([&] {
+                            if (++ran == n)
+                                reactor.stop();
+                        });
+                    }
+                });
+            }
+        });
+        reactor.run();
+        for (auto& t : producers)
+            t.join();
+    }
+    after = rssKiB();
+    return (after - before) / before * 100.0;
+}
+
+// ---- the table
+// -------------------------------------------------------------------------------------------------------
+
+/// Per-round values of every key.
+std::map<std::string, std::vector<double>> g_results;
+std::vector<std::string> g_only;
+
+bool wanted(const char* group)
+{
+    return g_only.empty() || std::find(g_only.begin(), g_only.end(), group) != g_only.end();
+}
+
+void put(const std::string& key, double value)
+{
+    g_results[key].push_back(value);
+}
+
+struct Row {
+    const char* label;
+    const char* ours;
+    const char* qt; ///< nullptr: no Qt counterpart
+    const char* unit;
+    bool higherIsBetter;
+    const char* target; ///< the ratio target, printed
+};
+
+void printRows()
+{
+    const Row rows[] = {
+        { "callFromThread, 1 producer", "cft_throughput", "qt_invoke_throughput", "calls/s", true, ">= 10x" },
+        { "callFromThread, 4 producers", "cft_throughput_4p", "qt_invoke_throughput_4p", "calls/s", true, ">= 10x" },
+        { "callFromThread latency, median", "cft_latency_us", "qt_invoke_latency_us", "us", false, "<= 1.1x" },
+        { "callInThread, empty jobs, 4 workers", "cit_throughput", "qt_pool_throughput", "jobs/s", true, ">= 1.0x" },
+        { "callInThread with a recorder", "cit_traced_throughput", "cit_throughput", "jobs/s", true, ">= 0.85x" },
+        { "deferToThread round trip, median", "dtt_roundtrip_us", "qt_roundtrip_us", "us", false, "<= 1.0x" },
+        { "deferToThread vs ping-pong floor", "dtt_roundtrip_us", "pingpong_floor_us", "us", false, "<= 1.5x" },
+        { "deferToThread, 1000 in flight", "dtt_inflight_throughput", "qt_watcher_inflight_throughput", "/s", true,
+            ">= 10x" },
+        { "blockingCallFromThread, 1 worker", "bcft_us", "qt_blocking_us", "us", false, "<= 1.0x" },
+        { "blockingCallFromThread, 4 workers", "bcft_4w_us", "qt_blocking_4w_us", "us", false, "<= 1.0x" },
+        { "blockingCallFromThread, 4 workers", "bcft_4w_throughput", "qt_blocking_4w_throughput", "calls/s", true,
+            "(info)" },
+        { "makespan 1000x10ms/100 thr, cold", "makespan_100_cold", "qt_makespan_100_cold", "x ideal", false,
+            "<= 1.10 ideal" },
+        { "makespan 1000x10ms/100 thr, warm", "makespan_100_warm", "qt_makespan_100_warm", "x ideal", false,
+            "<= 1.03 ideal" },
+        { "makespan 200x50ms/10 thr", "makespan_10", "qt_makespan_10", "x ideal", false, "(info)" },
+        { "resize 2->32: 32 running after", "resize_running_ms", "qt_resize_running_ms", "ms", false, "<= 2 ms" },
+        { "resize 2->32: the call took", "resize_call_ms", "qt_resize_call_ms", "ms", false, "<= 0.2 ms" },
+        { "RSS growth after the flood", "rss_flood_growth_pct", nullptr, "%", false, "<= 10 %" },
+    };
+    std::printf("%-38s %26s %26s %22s  %s\n", "workload", "qtwisted median [min-max]", "Qt median [min-max]",
+        "ratio median [min-max]", "target");
+    for (const Row& row : rows) {
+        const auto ours = g_results.find(row.ours);
+        if (ours == g_results.end() || ours->second.empty())
+            continue;
+        const auto& a = ours->second;
+        auto range = [](const std::vector<double>& v) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.4g [%.3g-%.3g]", median(v), *std::min_element(v.begin(), v.end()),
+                *std::max_element(v.begin(), v.end()));
+            return std::string(buf);
+        };
+        std::string qtText = "-";
+        std::string ratioText = "-";
+        if (row.qt) {
+            const auto qt = g_results.find(row.qt);
+            if (qt != g_results.end() && qt->second.size() == a.size()) {
+                qtText = range(qt->second);
+                std::vector<double> ratios;
+                for (std::size_t i = 0; i < a.size(); ++i)
+                    ratios.push_back(qt->second[i] > 0 ? a[i] / qt->second[i] : 0);
+                ratioText = range(ratios);
+            }
+        }
+        std::printf("%-38s %26s %26s %22s  %s (%s)\n", row.label, range(a).c_str(), qtText.c_str(), ratioText.c_str(),
+            row.target, row.unit);
+    }
+}
 
 } // namespace
 
@@ -265,76 +746,129 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("qtwisted core benchmarks (same-run ratios)"));
+    parser.setApplicationDescription(QStringLiteral("qtwisted core benchmarks against Qt's primitives"));
     parser.addHelpOption();
-    QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Few rounds, small workloads."));
-    QCommandLineOption rounds(QStringLiteral("rounds"), QStringLiteral("Rounds (default 9)."), QStringLiteral("n"));
-    parser.addOption(quick);
-    parser.addOption(rounds);
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Smaller workloads, 3 rounds."));
+    const QCommandLineOption rounds(
+        QStringLiteral("rounds"), QStringLiteral("Rounds (default 7)."), QStringLiteral("n"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the per-round values as JSON."));
+    const QCommandLineOption only(QStringLiteral("only"),
+        QStringLiteral("Comma-separated groups: cft, latency, pool, roundtrip, inflight, blocking, makespan, resize, "
+                       "flood."),
+        QStringLiteral("groups"));
+    parser.addOptions({ quick, rounds, json, only });
     parser.process(app);
-    int nRounds = parser.isSet(rounds) ? parser.value(rounds).toInt() : 9;
-    if (parser.isSet(quick)) {
-        nRounds = 5;
-        g_jobs = 50'000;
-    }
-
-    if (parser.isSet(quick)) {
-        g_calls = 100'000;
-        g_roundTrips = 500;
-    }
-    std::printf("event dispatcher: %s\n",
-        qEnvironmentVariableIsSet("QT_NO_GLIB") ? "QEventDispatcherUNIX (QT_NO_GLIB)" : "glib (Qt's default on Linux)");
-    {
-        std::map<std::string, Series> r;
-        std::vector<double> cft, rt, bl;
-        for (int i = 0; i < nRounds; ++i) {
-            const double ours = callFromThreadThroughput();
-            const double qt = invokeMethodThroughput();
-            const double d = deferToThreadRoundTripUs();
-            const double q = qtRoundTripUs();
-            const double b = blockingCallUs();
-            const double bq = blockingQueuedUs();
-            r["callFromThread, calls/s"].values.push_back(ours);
-            r["invokeMethod(Queued), calls/s"].values.push_back(qt);
-            r["deferToThread round trip, us"].values.push_back(d);
-            r["QThreadPool::start+invokeMethod, us"].values.push_back(q);
-            r["blockingCallFromThread, us"].values.push_back(b);
-            r["BlockingQueuedConnection, us"].values.push_back(bq);
-            cft.push_back(ours / qt);
-            rt.push_back(d / q);
-            bl.push_back(b / bq);
+    int nRounds = parser.isSet(quick) ? 3 : 7;
+    if (parser.isSet(rounds)) {
+        bool ok = false;
+        nRounds = parser.value(rounds).toInt(&ok);
+        if (!ok || nRounds < 1 || nRounds > 1000) {
+            std::fprintf(stderr, "bench_core: --rounds wants a number from 1 to 1000\n");
+            return 2;
         }
-        std::printf("reactor: %d calls, %d round trips, %d rounds; median [min-max]\n", g_calls, g_roundTrips, nRounds);
-        for (const auto& [name, s] : r)
-            std::printf("  %-40s %12.1f  [%.1f-%.1f]\n", name.c_str(), s.median(), s.min(), s.max());
-        const Series a { cft }, b { rt }, c { bl };
-        std::printf(
-            "ratios: callFromThread / invokeMethod = %.1f [%.1f-%.1f] (target >= 10)\n", a.median(), a.min(), a.max());
-        std::printf(
-            "        deferToThread / Qt round trip = %.2f [%.2f-%.2f] (target <= 1.0)\n", b.median(), b.min(), b.max());
-        std::printf("        blockingCallFromThread / BlockingQueuedConnection = %.2f [%.2f-%.2f] (target <= 1.0)\n",
-            c.median(), c.min(), c.max());
     }
+    if (parser.isSet(quick)) {
+        g.calls = 100'000;
+        g.jobs = 50'000;
+        g.samples = 500;
+        g.inflightTotal = 20'000;
+        g.watcherTotal = 5'000;
+        g.blocking4 = 2'000;
+        g.makespan10 = false;
+        g.flood = 1'000'000;
+    }
+    for (const QString& group : parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts))
+        g_only.push_back(group.trimmed().toStdString());
+    const char* dispatcher = qEnvironmentVariableIsSet("QT_NO_GLIB") ? "QEventDispatcherUNIX (QT_NO_GLIB)"
+                                                                     : "glib (Qt's default on Linux)";
+    const bool asJson = parser.isSet(json);
+    if (!asJson)
+        std::printf("bench_core: %d interleaved rounds, event dispatcher %s\n", nRounds, dispatcher);
 
-    std::map<std::string, Series> results;
-    std::vector<double> tracedRatio, qtRatio;
     for (int r = 0; r < nRounds; ++r) {
-        const double plain = poolThroughput(false);
-        const double traced = poolThroughput(true);
-        const double qt = qtPoolThroughput();
-        results["callInThread (tracing off)"].values.push_back(plain);
-        results["callInThread (recorder attached)"].values.push_back(traced);
-        results["QThreadPool::start(lambda)"].values.push_back(qt);
-        tracedRatio.push_back(traced / plain);
-        qtRatio.push_back(plain / qt);
+        if (wanted("cft")) {
+            put("cft_throughput", callFromThreadThroughput(1));
+            put("qt_invoke_throughput", invokeMethodThroughput(1));
+            put("cft_throughput_4p", callFromThreadThroughput(4));
+            put("qt_invoke_throughput_4p", invokeMethodThroughput(4));
+        }
+        if (wanted("latency")) {
+            put("cft_latency_us", callFromThreadLatencyUs());
+            put("qt_invoke_latency_us", invokeMethodLatencyUs());
+        }
+        if (wanted("pool")) {
+            put("cit_throughput", poolThroughput(false));
+            put("cit_traced_throughput", poolThroughput(true));
+            put("qt_pool_throughput", qtPoolThroughput());
+        }
+        if (wanted("roundtrip")) {
+            put("dtt_roundtrip_us", deferToThreadRoundTripUs());
+            put("qt_roundtrip_us", qtRoundTripUs());
+            put("pingpong_floor_us", pingPongUs());
+        }
+        if (wanted("inflight")) {
+            put("dtt_inflight_throughput", deferToThreadInFlight());
+            put("qt_watcher_inflight_throughput", watcherInFlight());
+        }
+        if (wanted("blocking")) {
+            const auto [b1, b1rate] = blockingCalls(1, g.samples);
+            const auto [q1, q1rate] = blockingQueued(1, g.samples);
+            const auto [b4, b4rate] = blockingCalls(4, g.blocking4 / 4);
+            const auto [q4, q4rate] = blockingQueued(4, g.blocking4 / 4);
+            put("bcft_us", b1);
+            put("qt_blocking_us", q1);
+            put("bcft_4w_us", b4);
+            put("qt_blocking_4w_us", q4);
+            put("bcft_4w_throughput", b4rate);
+            put("qt_blocking_4w_throughput", q4rate);
+        }
+        if (wanted("makespan")) {
+            const auto [cold, warm] = makespan(1000, 10ms, 100, true);
+            const auto [qcold, qwarm] = qtMakespan(1000, 10ms, 100, true);
+            put("makespan_100_cold", cold);
+            put("makespan_100_warm", warm);
+            put("qt_makespan_100_cold", qcold);
+            put("qt_makespan_100_warm", qwarm);
+            if (g.makespan10) {
+                put("makespan_10", makespan(200, 50ms, 10, false).first);
+                put("qt_makespan_10", qtMakespan(200, 50ms, 10, false).first);
+            }
+        }
+        if (wanted("resize")) {
+            const Resize ours = reactorResize();
+            const Resize qt = qtResize();
+            // "Never" (not within 500 ms) counts as 500 ms in the table; the JSON says null.
+            put("resize_running_ms", ours.runningMs.value_or(500.0));
+            put("resize_call_ms", ours.callMs);
+            put("qt_resize_running_ms", qt.runningMs.value_or(500.0));
+            put("qt_resize_call_ms", qt.callMs);
+        }
     }
-    std::printf("%d empty jobs, 4 workers, %d interleaved rounds; median [min-max]\n", g_jobs, nRounds);
-    for (const auto& [name, s] : results)
-        std::printf("  %-36s %10.0f jobs/s  [%.0f-%.0f]\n", name.c_str(), s.median(), s.min(), s.max());
-    Series tr { tracedRatio }, qr { qtRatio };
-    std::printf("ratios (same round): recorder attached / off = %.2f [%.2f-%.2f] (target >= 0.85)\n", tr.median(),
-        tr.min(), tr.max());
-    std::printf("                     callInThread / QThreadPool::start = %.2f [%.2f-%.2f] (target >= 1.0)\n",
-        qr.median(), qr.min(), qr.max());
+    double rssBefore = 0;
+    double rssAfter = 0;
+    if (wanted("flood"))
+        put("rss_flood_growth_pct", floodRssGrowthPercent(rssBefore, rssAfter));
+
+    if (asJson) {
+        QJsonObject results;
+        for (const auto& [key, values] : g_results) {
+            QJsonArray list;
+            for (double v : values)
+                list.append(v);
+            results.insert(QString::fromStdString(key), list);
+        }
+        QJsonObject root { { QStringLiteral("implementation"), QStringLiteral("qtwisted") },
+            { QStringLiteral("dispatcher"), QString::fromLatin1(dispatcher) }, { QStringLiteral("rounds"), nRounds },
+            { QStringLiteral("results"), results } };
+        if (wanted("flood")) {
+            root.insert(QStringLiteral("rss_kib"),
+                QJsonObject { { QStringLiteral("before"), rssBefore }, { QStringLiteral("after"), rssAfter } });
+        }
+        std::printf("%s\n", QJsonDocument(root).toJson(QJsonDocument::Compact).constData());
+        return 0;
+    }
+    printRows();
+    if (wanted("flood"))
+        std::printf("RSS: %.0f KiB before a %d-call flood, %.0f KiB after it drained\n", rssBefore, g.flood, rssAfter);
     return 0;
 }

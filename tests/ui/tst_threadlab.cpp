@@ -288,8 +288,8 @@ private Q_SLOTS:
             [&] {
                 m_controller->drain();
                 const auto lanes = m_controller->traceData().lanes();
-                const auto retired = std::count_if(lanes.begin(), lanes.end(),
-                    [](const WorkerLane& lane) { return lane.retiredNs != kNoTime; });
+                const auto retired = std::count_if(
+                    lanes.begin(), lanes.end(), [](const WorkerLane& lane) { return lane.retiredNs != kNoTime; });
                 return std::ssize(lanes) == started && retired == started - 2;
             }(),
             5000);

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -17,8 +18,10 @@ public:
     void release()
     {
         // Notified under the lock: the woken thread may destroy this Signal as soon as it can take the lock.
+        // notify_one() without a sleeper makes no system call, so releasing a thread that polls (poll()) is cheap.
         std::lock_guard lock(m_mutex);
         m_set = true;
+        m_posted.store(true, std::memory_order_release);
         m_cv.notify_one();
     }
 
@@ -27,7 +30,11 @@ public:
         std::unique_lock lock(m_mutex);
         m_cv.wait(lock, [this] { return m_set; });
         m_set = false;
+        m_posted.store(false, std::memory_order_relaxed);
     }
+
+    /// True once release() was called and acquire() has not consumed it yet: a lock-free look for pollers.
+    bool poll() const noexcept { return m_posted.load(std::memory_order_acquire); }
 
     template <class Rep, class Period>
     bool try_acquire_for(std::chrono::duration<Rep, Period> timeout)
@@ -36,6 +43,7 @@ public:
         if (!m_cv.wait_for(lock, timeout, [this] { return m_set; }))
             return false;
         m_set = false;
+        m_posted.store(false, std::memory_order_relaxed);
         return true;
     }
 
@@ -43,6 +51,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_set = false;
+    std::atomic<bool> m_posted { false };
 };
 
 } // namespace qtwisted::detail
