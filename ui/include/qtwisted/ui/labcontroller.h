@@ -97,7 +97,8 @@ public:
     void showImported(TraceData data);
     void showLive();
 
-    /// Drains the recorder now (the timer does it every 16 ms).
+    /// Drains the recorder now, all of it. The 16 ms timer drains for at most a few milliseconds per tick instead, so
+    /// that a flood of events never makes the GUI late; what is left waits in the recorder's bounded ring.
     void drain();
 
 Q_SIGNALS:
@@ -111,6 +112,7 @@ Q_SIGNALS:
     void recordingChanged(bool recording);
 
 private:
+    void drainFor(std::int64_t budgetNs);
     ScenarioRunner* startRunner(Scenario scenario);
     void record(ScenarioAction action);
 
