@@ -13,6 +13,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -454,7 +455,20 @@ private Q_SLOTS:
     void stopButtonStopsTheReactor()
     {
         QSignalSpy stopped(m_reactor.get(), &Reactor::stopped);
+        // Asked first; Cancel (the default) leaves everything running.
         QTest::mouseClick(find<QPushButton>("stopReactorButton"), Qt::LeftButton);
+        QMessageBox* confirm = nullptr;
+        QTRY_VERIFY((confirm = m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
+        QVERIFY(confirm->isVisible());
+        QCOMPARE(confirm->defaultButton(), confirm->button(QMessageBox::Cancel));
+        QTest::mouseClick(confirm->button(QMessageBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm")));
+        QVERIFY(m_reactor->isRunning());
+        QVERIFY(find<QPushButton>("queueButton")->isEnabled());
+
+        QTest::mouseClick(find<QPushButton>("stopReactorButton"), Qt::LeftButton);
+        QTRY_VERIFY((confirm = m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
+        QTest::mouseClick(confirm->findChild<QPushButton*>(QStringLiteral("stopReactorConfirmButton")), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!m_reactor->isRunning(), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 5000);
         QVERIFY(!find<QPushButton>("queueButton")->isEnabled());

@@ -740,6 +740,26 @@ void MainWindow::onSaveScenario()
 
 void MainWindow::onStopReactorClicked()
 {
+    // Stopping cannot be undone (a reactor cannot be restarted, and Thread Lab ends with it): ask first. Window-modal
+    // and asynchronous, so the recording and the timeline go on while the question is open.
+    auto* confirm = new QMessageBox(QMessageBox::Warning, tr("Stop the reactor?"),
+        tr("reactor.stop(): queued jobs are cancelled, running ones finish, the pool shuts down — and Thread Lab "
+           "closes with it, as a reactor cannot be restarted."),
+        QMessageBox::Cancel, this);
+    confirm->setObjectName(QStringLiteral("stopReactorConfirm"));
+    QPushButton* stop = confirm->addButton(tr("Stop reactor"), QMessageBox::DestructiveRole);
+    stop->setObjectName(QStringLiteral("stopReactorConfirmButton"));
+    confirm->setDefaultButton(QMessageBox::Cancel);
+    confirm->setAttribute(Qt::WA_DeleteOnClose);
+    connect(confirm, &QMessageBox::buttonClicked, this, [this, stop](QAbstractButton* clicked) {
+        if (clicked == stop)
+            stopReactorNow();
+    });
+    confirm->open();
+}
+
+void MainWindow::stopReactorNow()
+{
     for (QWidget* w : std::initializer_list<QWidget*> {
              m_queue, m_runRecipe, m_stopReactor, m_maxThreads, m_maxSlider, m_minThreads, m_pause })
         w->setEnabled(false);

@@ -72,6 +72,7 @@ private:
     void onLoadScenario();
     void onSaveScenario();
     void onStopReactorClicked();
+    void stopReactorNow();
 
     LabController& m_controller;
     TimelineView* m_timeline = nullptr;
