@@ -1,7 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 // Paint time of Thread Lab's timeline (PERF.md: a 1920×1080 view with 10 000 jobs visible, p95 ≤ 4 ms), offscreen.
-//   bench_timeline [--quick] [--paints N] [--jobs N] [--png view.png]
+//   bench_timeline [--quick] [--paints N] [--jobs N] [--workers N] [--png view.png] [--pngs DIR]
 #include <qtwisted/trace.h>
 #include <qtwisted/tracedata.h>
 #include <qtwisted/ui/timelineview.h>
@@ -140,14 +140,22 @@ int main(int argc, char** argv)
         QStringLiteral("paints"), QStringLiteral("Paints per variant (default 300)."), QStringLiteral("N"));
     const QCommandLineOption jobsOption(
         QStringLiteral("jobs"), QStringLiteral("Jobs visible (default 10000)."), QStringLiteral("N"));
+    const QCommandLineOption workersOption(QStringLiteral("workers"),
+        QStringLiteral("Only the view with N worker lanes (default: 4, 16 and 64)."), QStringLiteral("N"));
     const QCommandLineOption pngOption(QStringLiteral("png"),
         QStringLiteral("Save the 16-worker view to this file, to look at."), QStringLiteral("file"));
-    parser.addOptions({ quick, paintsOption, jobsOption, pngOption });
+    const QCommandLineOption pngsOption(QStringLiteral("pngs"),
+        QStringLiteral("Save every measured view, with a job selected, into this folder (to compare two builds)."),
+        QStringLiteral("dir"));
+    parser.addOptions({ quick, paintsOption, jobsOption, workersOption, pngOption, pngsOption });
     parser.process(app);
     const int paints = parser.isSet(paintsOption) ? parser.value(paintsOption).toInt() : parser.isSet(quick) ? 60 : 300;
     const int jobs = parser.isSet(jobsOption) ? parser.value(jobsOption).toInt() : 10'000;
-    if (paints < 1 || jobs < 1) {
-        std::fprintf(stderr, "bench_timeline: --paints and --jobs must be positive\n");
+    std::vector<int> workerCounts { 4, 16, 64 };
+    if (parser.isSet(workersOption))
+        workerCounts = { parser.value(workersOption).toInt() };
+    if (paints < 1 || jobs < 1 || workerCounts.front() < 1) {
+        std::fprintf(stderr, "bench_timeline: --paints, --jobs and --workers must be positive\n");
         return 2;
     }
 
@@ -155,16 +163,33 @@ int main(int argc, char** argv)
         "timeline paint, 1920x1080 offscreen QImage, %d jobs visible, %d paints per variant (target p95 <= 4 ms)\n",
         jobs, paints);
     bool ok = true;
-    for (int workers : { 4, 16, 64 }) {
+    // Outside the measured paints: the same view with a job selected (its highlight drawn over the lanes).
+    auto savePng = [&](TimelineView& view, QImage& image, int workers, const char* variant) {
+        if (!parser.isSet(pngsOption))
+            return;
+        view.setSelectedRow(jobs / 2);
+        {
+            QPainter painter(&image);
+            view.render(&painter);
+        }
+        view.setSelectedRow(-1);
+        image.save(QStringLiteral("%1/timeline-%2-%3.png")
+                       .arg(parser.value(pngsOption))
+                       .arg(workers)
+                       .arg(QLatin1String(variant)));
+    };
+    for (int workers : workerCounts) {
         const TraceData data = syntheticTrace(jobs, workers);
         TimelineView view;
         view.resize(1920, 1080);
         view.setTraceData(&data, false); // an imported trace: the whole 10 s are visible
         QImage image(1920, 1080, QImage::Format_ARGB32_Premultiplied);
         const Result all = measure(view, image, paints);
+        savePng(view, image, workers, "all");
         // Zoomed to a tenth: fewer, wider bars, with labels.
         view.zoomTo(kOrigin + 4000 * kMs, kOrigin + 5000 * kMs);
         const Result zoomed = measure(view, image, paints);
+        savePng(view, image, workers, "zoomed");
         std::printf("  %2d workers, all 10 s:   median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n", workers, all.medianMs,
             all.p95Ms, all.maxMs);
         std::printf("  %2d workers, 1 s zoomed: median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n", workers,

@@ -4,17 +4,21 @@
 #include <qtwisted/trace.h>
 #include <qtwisted/ui/timelineview.h>
 
+#include <QGlyphRun>
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPolygonF>
+#include <QRawFont>
+#include <QTextLayout>
 #include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace qtwisted {
@@ -77,6 +81,335 @@ QColor edgeColor(JobStatus status)
     return edges[static_cast<std::size_t>(status)];
 }
 
+/// The pixels QPainter::fillRect(QRectF) fills without antialiasing: each edge rounded to the nearest pixel.
+QRect fillRectOf(const QRectF& r)
+{
+    int x1 = qRound(r.left());
+    int x2 = qRound(r.right());
+    int y1 = qRound(r.top());
+    int y2 = qRound(r.bottom());
+    if (x2 < x1)
+        std::swap(x1, x2);
+    if (y2 < y1)
+        std::swap(y1, y2);
+    return { x1, y1, x2 - x1, y2 - y1 };
+}
+
+/// The pixel column of a grid line at x.
+int gridColumn(double x)
+{
+    return static_cast<int>(std::floor(x));
+}
+
+/// Colours of the batched fills, in painting order (a lower index is painted first).
+enum Paint : std::uint8_t {
+    kPaintNone,
+    kPaintLifetime,
+    kPaintBusy,
+    kPaintFold,
+    kPaintFailed,
+    kPaintRunning,
+    kPaintFinished,
+    kPaintCancelled,
+    kPaintEdgeFailed,
+    kPaintEdgeRunning,
+    kPaintEdgeFinished,
+    kPaintEdgeCancelled,
+    kPaintCall,
+    kPaintCallback,
+    kPaintCount
+};
+
+const std::array<QColor, kPaintCount>& fillColours()
+{
+    static const std::array<QColor, kPaintCount> colours = [] {
+        std::array<QColor, kPaintCount> a;
+        a[kPaintLifetime] = QColor(0xcf, 0xd8, 0xdc);
+        a[kPaintBusy] = kBusy;
+        a[kPaintFold] = kFold;
+        a[kPaintFailed] = kFailed;
+        a[kPaintRunning] = kRunning;
+        a[kPaintFinished] = kFinished;
+        a[kPaintCancelled] = kCancelled;
+        a[kPaintEdgeFailed] = edgeColor(JobStatus::Failed);
+        a[kPaintEdgeRunning] = edgeColor(JobStatus::Running);
+        a[kPaintEdgeFinished] = edgeColor(JobStatus::Finished);
+        a[kPaintEdgeCancelled] = edgeColor(JobStatus::Cancelled);
+        a[kPaintCall] = kFinished;
+        a[kPaintCallback] = kCallback;
+        return a;
+    }();
+    return colours;
+}
+
+Paint statusPaint(JobStatus status, bool edge)
+{
+    switch (status) {
+    case JobStatus::Queued:
+    case JobStatus::Running:
+        return edge ? kPaintEdgeRunning : kPaintRunning;
+    case JobStatus::Finished:
+        return edge ? kPaintEdgeFinished : kPaintFinished;
+    case JobStatus::Failed:
+        return edge ? kPaintEdgeFailed : kPaintFailed;
+    case JobStatus::Cancelled:
+        return edge ? kPaintEdgeCancelled : kPaintCancelled;
+    }
+    return edge ? kPaintEdgeFinished : kPaintFinished;
+}
+
+/// Solid rectangles grouped by colour, painted with one QPainter::drawRects() per colour: with thousands of bars the
+/// fixed cost of each fillRect() call was most of the paint (bench_timeline).
+class RectBatches {
+public:
+    void add(Paint colour, const QRect& r)
+    {
+        if (!r.isEmpty())
+            m_rects[colour].push_back(r);
+    }
+    /// In palette order; leaves the painter with no pen and no brush.
+    void paint(QPainter& p)
+    {
+        p.setPen(Qt::NoPen);
+        for (std::size_t c = 0; c < m_rects.size(); ++c) {
+            std::vector<QRect>& rects = m_rects[c];
+            if (rects.empty())
+                continue;
+            p.setBrush(fillColours()[c]);
+            p.drawRects(rects.data(), static_cast<int>(rects.size()));
+            rects.clear();
+        }
+        p.setBrush(Qt::NoBrush);
+    }
+
+private:
+    std::array<std::vector<QRect>, kPaintCount> m_rects;
+};
+
+/// Opaque pixels of an area of the widget written directly, then drawn with one drawImage(): where thousands of
+/// small fills go, cheaper than a QPainter call each.
+class FillCanvas {
+public:
+    /// Covers `area` (widget coordinates); `image` is the buffer, kept between paints.
+    FillCanvas(QImage& image, const QRect& area)
+        : m_image(image)
+        , m_area(area)
+    {
+        if (m_image.size() != area.size() || m_image.format() != QImage::Format_RGB32)
+            m_image = QImage(area.size(), QImage::Format_RGB32);
+        m_bits = m_image.bits();
+        m_stride = m_image.bytesPerLine();
+    }
+    /// What QPainter::fillRect(r, colour) would paint of an opaque colour.
+    void fill(const QRect& r, const QColor& colour)
+    {
+        const QRect clipped = r & m_area;
+        if (clipped.isEmpty())
+            return;
+        const QRgb value = colour.rgb();
+        uchar* line = m_bits + (clipped.top() - m_area.top()) * m_stride;
+        for (int y = clipped.top(); y <= clipped.bottom(); ++y, line += m_stride)
+            std::fill_n(reinterpret_cast<QRgb*>(line) + (clipped.left() - m_area.left()), clipped.width(), value);
+    }
+    void draw(QPainter& p) const { p.drawImage(m_area.topLeft(), m_image); }
+
+private:
+    QImage& m_image;
+    QRect m_area;
+    uchar* m_bits = nullptr;
+    qsizetype m_stride = 0;
+};
+
+/// One row of bars as pixel columns, each holding the colour painted there last: bars that share a column resolve as
+/// if painted one by one, and each run of a colour becomes a single rectangle however many bars it merges.
+class ColumnRow {
+public:
+    /// Columns [left, right).
+    void reset(int left, int right)
+    {
+        m_left = left;
+        m_columns.assign(static_cast<std::size_t>(std::max(0, right - left)), kPaintNone);
+    }
+    /// Paints columns [x0, x1).
+    void paint(int x0, int x1, Paint colour) noexcept
+    {
+        const int size = static_cast<int>(m_columns.size());
+        x0 = std::clamp(x0 - m_left, 0, size);
+        x1 = std::clamp(x1 - m_left, 0, size);
+        if (x0 < x1)
+            std::fill(m_columns.begin() + x0, m_columns.begin() + x1, colour);
+    }
+    void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
+    /// Draws rows [top, top + height) as one opaque image: the painted columns over `backdrop` (what lies below the
+    /// bars: background and grid), and over `strip` (lifetime band) in its rows and columns. Copying an opaque image
+    /// is the cheapest way to put pixels on the device; `buffer` is scratch memory, reused.
+    void draw(QPainter& p, int top, int height, const std::vector<QRgb>& backdrop, const QRect& strip, QRgb stripColour,
+        std::vector<QRgb>& buffer) const
+    {
+        if (height <= 0 || m_columns.empty())
+            return;
+        static const std::array<QRgb, kPaintCount> rgb = [] {
+            std::array<QRgb, kPaintCount> a {};
+            for (std::size_t c = 0; c < a.size(); ++c)
+                a[c] = fillColours()[c].rgb();
+            return a;
+        }();
+        const std::size_t width = m_columns.size();
+        buffer.resize(width * 2);
+        // Line 0: without the strip; line 1: with it.
+        const auto plain = buffer.begin();
+        const auto striped = buffer.begin() + static_cast<std::ptrdiff_t>(width);
+        std::copy_n(backdrop.begin(), width, plain);
+        std::copy_n(backdrop.begin(), width, striped);
+        const int s0 = std::clamp(strip.left() - m_left, 0, static_cast<int>(width));
+        const int s1 = std::clamp(strip.left() + strip.width() - m_left, s0, static_cast<int>(width));
+        std::fill(striped + s0, striped + s1, stripColour);
+        for (std::size_t x = 0; x < width; ++x) {
+            if (m_columns[x] != kPaintNone) {
+                plain[static_cast<std::ptrdiff_t>(x)] = rgb[m_columns[x]];
+                striped[static_cast<std::ptrdiff_t>(x)] = rgb[m_columns[x]];
+            }
+        }
+        const bool anyStrip = s1 > s0 && !strip.isEmpty();
+        buffer.resize(width * static_cast<std::size_t>(height + 2));
+        for (int y = 0; y < height; ++y) {
+            const bool inStrip = anyStrip && top + y >= strip.top() && top + y <= strip.bottom();
+            std::copy_n(buffer.begin() + (inStrip ? static_cast<std::ptrdiff_t>(width) : 0), width,
+                buffer.begin() + static_cast<std::ptrdiff_t>(width) * (y + 2));
+        }
+        const QImage image(reinterpret_cast<const uchar*>(buffer.data() + width * 2), static_cast<int>(width), height,
+            static_cast<qsizetype>(width * sizeof(QRgb)), QImage::Format_RGB32);
+        p.drawImage(QPoint(m_left, top), image);
+    }
+    /// Adds the runs as rectangles of rows [top, top + height).
+    void flush(int top, int height, RectBatches& out) const
+    {
+        const std::size_t size = m_columns.size();
+        for (std::size_t i = 0; i < size;) {
+            const Paint colour = m_columns[i];
+            std::size_t end = i + 1;
+            while (end < size && m_columns[end] == colour)
+                ++end;
+            if (colour != kPaintNone)
+                out.add(colour, QRect(m_left + static_cast<int>(i), top, static_cast<int>(end - i), height));
+            i = end;
+        }
+    }
+
+private:
+    int m_left = 0;
+    std::vector<Paint> m_columns;
+};
+
+/// StepSeries::maxIn() and valueAt() for a sweep whose times never decrease: one pass over the points instead of
+/// binary searches for every pixel column.
+class StepSweep {
+public:
+    explicit StepSweep(const StepSeries& series)
+        : m_points(series.points())
+        , m_initial(series.initial())
+    {
+    }
+    std::int64_t valueAt(std::int64_t t) noexcept
+    {
+        while (m_after < m_points.size() && m_points[m_after].timeNs <= t)
+            ++m_after;
+        return m_after == 0 ? m_initial : m_points[m_after - 1].value;
+    }
+    /// The largest value over [a, b].
+    std::int64_t maxIn(std::int64_t a, std::int64_t b) noexcept
+    {
+        while (m_from < m_points.size() && m_points[m_from].timeNs < a)
+            ++m_from;
+        // The value at a: the last point at a (counted below), else the one before a.
+        std::int64_t best = m_from < m_points.size() && m_points[m_from].timeNs == a ? m_points[m_from].value
+            : m_from == 0                                                            ? m_initial
+                                                                                     : m_points[m_from - 1].value;
+        for (std::size_t i = m_from; i < m_points.size() && m_points[i].timeNs <= b; ++i)
+            best = std::max(best, m_points[i].value);
+        return best;
+    }
+
+private:
+    std::span<const StepPoint> m_points;
+    std::int64_t m_initial = 0;
+    std::size_t m_from = 0; ///< the first point at or after the last `a`
+    std::size_t m_after = 0; ///< the first point after the last valueAt() time
+};
+
+/// `text` in `font` as glyph runs with the baseline at y = 0 and the text starting at x = 0, as drawText() would
+/// place them.
+std::vector<QGlyphRun> shapeText(const QString& text, const QFont& font)
+{
+    QTextLayout layout(text, font);
+    QTextOption option;
+    option.setWrapMode(QTextOption::NoWrap);
+    layout.setTextOption(option);
+    layout.beginLayout();
+    const QTextLine line = layout.createLine();
+    layout.endLayout();
+    std::vector<QGlyphRun> runs;
+    if (!line.isValid())
+        return runs;
+    for (QGlyphRun run : layout.glyphRuns()) {
+        QList<QPointF> positions = run.positions();
+        for (QPointF& at : positions)
+            at.ry() -= line.ascent();
+        run.setPositions(positions);
+        runs.push_back(std::move(run));
+    }
+    return runs;
+}
+
+/// Glyphs of many texts in one colour, drawn with one QPainter::drawGlyphRun() per font: laying out a QString per
+/// label cost more than all the bars together (bench_timeline).
+class GlyphBatch {
+public:
+    void add(const QRawFont& font, quint32 glyph, QPointF at)
+    {
+        Entry& e = entry(font);
+        e.glyphs.push_back(glyph);
+        e.positions.push_back(at);
+    }
+    void add(const QGlyphRun& run, QPointF at)
+    {
+        Entry& e = entry(run.rawFont());
+        e.glyphs.append(run.glyphIndexes());
+        for (const QPointF& position : run.positions())
+            e.positions.push_back(position + at);
+    }
+    void paint(QPainter& p, const QColor& colour)
+    {
+        p.setPen(colour);
+        for (Entry& e : m_entries) {
+            if (e.glyphs.isEmpty())
+                continue;
+            QGlyphRun run;
+            run.setRawFont(e.font);
+            run.setGlyphIndexes(e.glyphs);
+            run.setPositions(e.positions);
+            p.drawGlyphRun(QPointF(0, 0), run);
+            e.glyphs.clear();
+            e.positions.clear();
+        }
+    }
+
+private:
+    struct Entry {
+        QRawFont font;
+        QList<quint32> glyphs;
+        QList<QPointF> positions;
+    };
+    Entry& entry(const QRawFont& font)
+    {
+        for (Entry& e : m_entries)
+            if (e.font == font)
+                return e;
+        return m_entries.emplace_back(Entry { font, {}, {} });
+    }
+    std::vector<Entry> m_entries;
+};
+
 QString formatSeconds(double s)
 {
     if (std::abs(s) < 1.0)
@@ -99,6 +432,70 @@ std::int64_t tickStep(std::int64_t spanNs, int widthPx, int minPx)
     return static_cast<std::int64_t>(step);
 }
 } // namespace
+
+/// What the lanes write again and again, shaped once for the widget's font: "#", the digits, each label and each
+/// "N jobs". A job's text is composed from them ("#" + digits + " label"), so nothing grows with the number of jobs.
+struct TimelineView::TextCache {
+    explicit TextCache(const QFont& f)
+        : font(f)
+    {
+        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font);
+        if (runs.size() != 1 || runs.front().glyphIndexes().size() != 12)
+            return; // a font without its own digits: the lanes fall back to drawText()
+        const QGlyphRun& run = runs.front();
+        digitFont = run.rawFont();
+        for (std::size_t i = 0; i < digitGlyphs.size(); ++i) {
+            const auto at = static_cast<qsizetype>(i);
+            digitGlyphs[i] = run.glyphIndexes()[at];
+            digitAdvances[i] = run.positions()[at + 1].x() - run.positions()[at].x();
+        }
+        digitsShaped = true;
+    }
+    const std::vector<QGlyphRun>& label(std::uint32_t labelId)
+    {
+        auto it = labels.find(labelId);
+        if (it == labels.end())
+            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font)).first;
+        return it->second;
+    }
+    const std::vector<QGlyphRun>& fold(int count)
+    {
+        if (folds.size() > 4096)
+            folds.clear(); // counts of long-gone views
+        auto it = folds.find(count);
+        if (it == folds.end())
+            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font)).first;
+        return it->second;
+    }
+    /// "#<id>" with its baseline-left at `at`; returns the x where it ends.
+    double addId(GlyphBatch& batch, std::uint64_t id, QPointF at) const
+    {
+        std::array<std::size_t, 20> digits {};
+        std::size_t n = 0;
+        do {
+            digits[n++] = static_cast<std::size_t>(id % 10);
+            id /= 10;
+        } while (id > 0);
+        batch.add(digitFont, digitGlyphs[0], at);
+        at.rx() += digitAdvances[0];
+        while (n > 0) {
+            const std::size_t glyph = digits[--n] + 1;
+            batch.add(digitFont, digitGlyphs[glyph], at);
+            at.rx() += digitAdvances[glyph];
+        }
+        return at.x();
+    }
+
+    QFont font;
+    bool digitsShaped = false;
+    QRawFont digitFont;
+    std::array<quint32, 11> digitGlyphs {}; ///< '#', '0' … '9'
+    std::array<double, 11> digitAdvances {};
+    std::unordered_map<std::uint32_t, std::vector<QGlyphRun>> labels; ///< " label" by label id
+    std::unordered_map<int, std::vector<QGlyphRun>> folds; ///< "N jobs" by N
+};
+
+TimelineView::~TimelineView() = default;
 
 TimelineView::TimelineView(QWidget* parent)
     : QWidget(parent)
@@ -127,6 +524,7 @@ void TimelineView::setTraceData(const TraceData* data, bool live)
     m_selected = -1;
     m_rangeStartNs = m_rangeEndNs = 0;
     m_laneOrderData = nullptr;
+    m_statusData = nullptr;
     if (!m_zoomHistory.empty()) {
         m_zoomHistory.clear();
         Q_EMIT zoomHistoryChanged(false);
@@ -346,6 +744,7 @@ TimelineView::Layout TimelineView::layout() const
     const int available = height() - l.lanesTop - 4;
     l.laneHeight
         = l.laneCount > 0 ? std::clamp(available / l.laneCount, kMinLaneHeight, kMaxLaneHeight) : kMaxLaneHeight;
+    l.barHeight = std::max(2, l.laneHeight - 3);
     return l;
 }
 
@@ -364,15 +763,42 @@ std::int64_t TimelineView::timeAt(double x, const Layout& l) const noexcept
 void TimelineView::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
-    p.fillRect(rect(), kBackground);
     const Layout l = layout();
+    // The background only where nothing opaque is drawn later (the names, the pool strip, the reactor lane, the
+    // bars' rows): once each bar was cheap, the memory written was the limit (bench_timeline).
+    const int w = width();
+    auto background = [&p](int x0, int y0, int x1, int y1) {
+        if (x1 > x0 && y1 > y0)
+            p.fillRect(QRect(x0, y0, x1 - x0, y1 - y0), kBackground);
+    };
+    if (m_data) {
+        updateLaneOrder();
+        // The reactor's and the lanes' names: static text on the background, drawn once; covers [0, left) from
+        // reactorTop down.
+        p.drawImage(QPoint(0, l.reactorTop), laneNamesImage(l, p.device()->devicePixelRatio()));
+        const int poolBottom = l.poolTop + l.poolHeight + 1; // the strip's frame included
+        background(0, 0, w, l.poolTop);
+        background(0, l.poolTop, l.left, poolBottom);
+        background(l.right + 1, l.poolTop, w, poolBottom);
+        background(0, poolBottom, w, l.reactorTop);
+        background(l.right, l.reactorTop, w, l.reactorTop + kReactorHeight);
+        int y = l.reactorTop + kReactorHeight;
+        for (int i = 0; i < l.laneCount && l.lanesTop + i * l.laneHeight <= height(); ++i) {
+            const int barTop = l.lanesTop + i * l.laneHeight + 1; // ColumnRow::draw covers [left, right + 2)
+            background(l.left, y, w, barTop);
+            background(l.right + 2, barTop, w, barTop + l.barHeight);
+            y = barTop + l.barHeight;
+        }
+        background(l.left, y, w, height());
+    } else {
+        background(0, 0, w, height());
+    }
     paintAxis(p, l);
     if (!m_data) {
         p.setPen(kText);
         p.drawText(rect(), Qt::AlignCenter, tr("No trace"));
         return;
     }
-    updateLaneOrder();
     paintPool(p, l);
     paintReactor(p, l);
     paintLanes(p, l);
@@ -385,12 +811,24 @@ void TimelineView::paintEvent(QPaintEvent*)
     }
 }
 
-void TimelineView::paintAxis(QPainter& p, const Layout& l) const
+std::vector<std::int64_t> TimelineView::tickTimes(const Layout& l) const
 {
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = visibleEndNs();
     const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
     const std::int64_t step = tickStep(m_spanNs, l.right - l.left, 90);
+    std::int64_t first = ((t0 - origin) / step) * step + origin;
+    if (first < t0)
+        first += step;
+    std::vector<std::int64_t> ticks;
+    for (std::int64_t t = first; t <= t1; t += step)
+        ticks.push_back(t);
+    return ticks;
+}
+
+void TimelineView::paintAxis(QPainter& p, const Layout& l) const
+{
+    const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
     p.setPen(kText);
     QFont f = font();
     f.setPointSizeF(f.pointSizeF() * 0.85);
@@ -399,14 +837,10 @@ void TimelineView::paintAxis(QPainter& p, const Layout& l) const
         m_paused       ? tr("paused (%1)").arg(formatSeconds(spanSeconds()))
             : m_follow ? tr("following (%1)").arg(formatSeconds(spanSeconds()))
                        : formatSeconds(spanSeconds()));
-    std::int64_t first = ((t0 - origin) / step) * step + origin;
-    if (first < t0)
-        first += step;
-    for (std::int64_t t = first; t <= t1; t += step) {
+    for (const std::int64_t t : tickTimes(l)) {
         const double x = xOf(t, l);
-        p.setPen(kGrid);
-        p.drawLine(QPointF(x, kAxisHeight), QPointF(x, height()));
-        p.setPen(kText);
+        // The column a 1 px line at x covers, filled: a stroked line cost 30 times more.
+        p.fillRect(QRect(gridColumn(x), kAxisHeight, 1, height() - kAxisHeight), kGrid);
         p.drawText(QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter,
             formatSeconds(static_cast<double>(t - origin) / 1e9));
     }
@@ -416,11 +850,18 @@ void TimelineView::paintAxis(QPainter& p, const Layout& l) const
 void TimelineView::paintPool(QPainter& p, const Layout& l) const
 {
     const QRect box(l.left, l.poolTop, l.right - l.left, l.poolHeight);
-    p.fillRect(box, Qt::white);
-    p.setPen(kGrid);
-    p.drawRect(box);
-    if (m_data->pools().empty())
+    // The strip with its frame (a 1 px pen strokes one pixel right of and below `box`) is written as pixels and
+    // drawn as one image: a fill per run of columns and per step of the backlog cost a millisecond (bench_timeline).
+    FillCanvas canvas(m_poolImage, box.adjusted(0, 0, 1, 1));
+    canvas.fill(box, Qt::white);
+    canvas.fill(QRect(box.left(), box.top(), box.width() + 1, 1), kGrid);
+    canvas.fill(QRect(box.left(), box.top() + box.height(), box.width() + 1, 1), kGrid);
+    canvas.fill(QRect(box.left(), box.top(), 1, box.height() + 1), kGrid);
+    canvas.fill(QRect(box.left() + box.width(), box.top(), 1, box.height() + 1), kGrid);
+    if (m_data->pools().empty()) {
+        canvas.draw(p);
         return;
+    }
     const PoolSeries& pool = m_data->pools().front();
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
@@ -444,9 +885,9 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
             return;
         const double w = x - runStart;
         if (runSaturated)
-            p.fillRect(QRectF(runStart, l.poolTop + 1, w, l.poolHeight - 2), kSaturated);
+            canvas.fill(fillRectOf(QRectF(runStart, l.poolTop + 1, w, l.poolHeight - 2)), kSaturated);
         if (runBusyH > 0)
-            p.fillRect(QRectF(runStart, bottom - runBusyH, w, runBusyH), kBusy);
+            canvas.fill(fillRectOf(QRectF(runStart, bottom - runBusyH, w, runBusyH)), kBusy);
         runStart = -1;
     };
     auto step = [](QPolygonF& line, double x, double y) {
@@ -456,17 +897,25 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
             line << QPointF(x, line.back().y());
         line << QPointF(x, y);
     };
+    StepSweep busySweep(pool.busy);
+    StepSweep backlogSweep(pool.backlog);
+    StepSweep maxSweep(pool.maxThreads);
+    // timeAt() with the range read once (the same arithmetic, so the same columns).
+    const auto spanNs = static_cast<double>(m_spanNs);
+    auto timeOf = [&](int x) {
+        return t0 + static_cast<std::int64_t>(static_cast<double>(x - l.left) * spanNs / (l.right - l.left));
+    };
     int lastX = l.left;
     for (int x = l.left; x < l.right; ++x) {
-        const std::int64_t a = timeAt(x, l);
-        const std::int64_t b = std::min(timeAt(x + 1, l), nowNs);
+        const std::int64_t a = timeOf(x);
+        const std::int64_t b = std::min(timeOf(x + 1), nowNs);
         if (a > nowNs || (m_data->earliestNs() != kNoTime && b < m_data->earliestNs())) {
             flushRun(x);
             continue;
         }
-        const std::int64_t busy = pool.busy.maxIn(a, b);
-        const std::int64_t backlog = pool.backlog.maxIn(a, b);
-        const std::int64_t max = pool.maxThreads.valueAt(b);
+        const std::int64_t busy = busySweep.maxIn(a, b);
+        const std::int64_t backlog = backlogSweep.maxIn(a, b);
+        const std::int64_t max = maxSweep.valueAt(b);
         const bool saturated = backlog > 0 && busy >= max;
         const double busyH = std::round(h * static_cast<double>(busy) / static_cast<double>(peakThreads));
         if (runStart >= 0 && (busyH != runBusyH || saturated != runSaturated))
@@ -485,11 +934,18 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
         backlogLine << QPointF(lastX, backlogLine.back().y());
         maxLine << QPointF(lastX, maxLine.back().y());
     }
-    // Cosmetic (width 0) pens take the rasterizer's fast line path; the backlog is drawn twice for a 2 px line.
-    p.setPen(QPen(kBacklog, 0));
-    p.drawPolyline(backlogLine);
-    backlogLine.translate(0, -1);
-    p.drawPolyline(backlogLine);
+    // The backlog is a 2 px step line of horizontal and vertical segments: the pixels a 1 px pen covers (both ends
+    // of each segment), twice; a stroked polyline of a point per step cost more than the rest of the pool.
+    for (qsizetype i = 1; i < backlogLine.size(); ++i) {
+        const QPoint a = backlogLine[i - 1].toPoint();
+        const QPoint b = backlogLine[i].toPoint();
+        const QRect segment(QPoint(std::min(a.x(), b.x()), std::min(a.y(), b.y())),
+            QPoint(std::max(a.x(), b.x()), std::max(a.y(), b.y())));
+        canvas.fill(segment, kBacklog);
+        canvas.fill(segment.translated(0, -1), kBacklog);
+    }
+    canvas.draw(p);
+    // The maximum steps only on resizes: few points; a cosmetic (width 0) pen takes the rasterizer's fast line path.
     p.setPen(QPen(kText, 0, Qt::DashLine));
     p.drawPolyline(maxLine);
 
@@ -510,13 +966,15 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
     const int top = l.reactorTop;
     const int h = kReactorHeight;
     p.fillRect(QRect(l.left, top, l.right - l.left, h), QColor(0xec, 0xef, 0xf1));
-    p.setPen(kText);
-    p.drawText(QRect(4, top, l.left - 8, h), Qt::AlignVCenter | Qt::AlignLeft, tr("Reactor (MainThread)"));
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = visibleEndNs();
     const std::int64_t nowNs = limitNs();
     const ReactorLane& reactor = m_data->reactor();
-    auto draw = [&](const IntervalList& list, const QColor& color, int y, int barH) {
+    // Ticks merge where they share pixel columns: one rectangle per run instead of one fill per call.
+    RectBatches fills;
+    ColumnRow columns;
+    auto draw = [&](const IntervalList& list, Paint color, int y, int barH) {
+        columns.reset(l.left, l.right + 2);
         for (const Interval& iv : list.in(t0, t1)) {
             if (iv.startNs > nowNs)
                 break;
@@ -524,8 +982,9 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
             const double x1 = std::min<double>(l.right, xOf(std::min(iv.endNs, nowNs), l));
             if (x1 < l.left)
                 continue;
-            p.fillRect(QRectF(x0, y, std::max(1.0, x1 - x0), barH), color);
+            columns.paint(fillRectOf(QRectF(x0, y, std::max(1.0, x1 - x0), barH)), color);
         }
+        columns.flush(y, barH, fills);
     };
     // Stalls: a red band behind the calls that caused them, then a frame and the length on top, so both show.
     std::vector<QRectF> stalls;
@@ -543,8 +1002,9 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
         p.fillRect(r, kFailed);
         stalls.push_back(r);
     }
-    draw(reactor.calls, kFinished, top + 4, h / 2 - 4);
-    draw(reactor.callbacks, kCallback, top + h / 2 + 1, h / 2 - 4);
+    draw(reactor.calls, kPaintCall, top + 4, h / 2 - 4);
+    draw(reactor.callbacks, kPaintCallback, top + h / 2 + 1, h / 2 - 4);
+    fills.paint(p);
     const QFontMetrics fm = fontMetrics();
     for (const QRectF& r : stalls) {
         p.setPen(QPen(kFailed.darker(140), 1));
@@ -591,46 +1051,106 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
         return it->second;
     };
     const double textDy = (fm.ascent() - fm.descent()) / 2.0;
+    // xOf() with the range read once (the same arithmetic, so the same pixels).
+    const auto spanNs = static_cast<double>(m_spanNs);
+    auto xAt = [&](std::int64_t t) { return l.left + static_cast<double>(t - t0) * (l.right - l.left) / spanNs; };
+
+    // Every lane resolves its bars into pixel columns first (ColumnRow), then all lanes are filled by colour and the
+    // text goes on top; a label is limited to what the next bar leaves of its own, as if that bar were painted over it.
+    struct Text {
+        QPointF at;
+        QString text;
+        bool onFold;
+    };
+    std::vector<Text> texts; // only where the font has no digits of its own
+    const std::vector<std::uint8_t>& statuses = jobStatuses();
+    if (!m_textCache)
+        m_textCache = std::make_unique<TextCache>(font());
+    TextCache& cache = *m_textCache;
+    GlyphBatch barText;
+    GlyphBatch foldText;
+    RectBatches fills;
+    std::vector<ColumnRow> rows(static_cast<std::size_t>(std::max(0, l.laneCount)));
+    std::vector<QRect> strips(rows.size());
+    const int barH = l.barHeight;
     for (int i = 0; i < l.laneCount; ++i) {
         const std::int32_t laneIndex = m_laneOrder[static_cast<std::size_t>(i)];
         const WorkerLane& lane = lanes[static_cast<std::size_t>(laneIndex)];
         const int top = l.lanesTop + i * l.laneHeight;
         if (top > height())
             break;
-        const int barH = std::max(2, l.laneHeight - 3);
-        if (labels) {
-            p.setPen(kText);
-            p.drawText(QRect(4, top, l.left - 8, l.laneHeight), Qt::AlignVCenter | Qt::AlignLeft,
-                laneName(laneIndex, l.left - 8));
-        }
+        ColumnRow& columns = rows[static_cast<std::size_t>(i)];
+        columns.reset(l.left, l.right + 2);
         // Lifetime band, with the idle time as a thin strip.
         const std::int64_t born = lane.createdNs == kNoTime ? m_data->earliestNs() : lane.createdNs;
         const bool retired = lane.retiredNs != kNoTime && lane.retiredNs <= nowNs;
         const std::int64_t died = retired ? lane.retiredNs : nowNs;
         if (born != kNoTime && born <= nowNs && died >= t0 && born <= t1) {
-            const double x0 = std::max<double>(l.left, xOf(born, l));
-            const double x1 = std::min<double>(l.right, xOf(died, l));
-            p.fillRect(QRectF(x0, top + barH / 2.0 - 1, x1 - x0, 3), QColor(0xcf, 0xd8, 0xdc));
-            if (xOf(born, l) >= l.left)
-                p.fillRect(QRectF(x0, top + 1, 2, barH), kBusy);
-            if (retired && xOf(died, l) <= l.right)
-                p.fillRect(QRectF(x1 - 2, top + 1, 2, barH), kFailed);
+            const double x0 = std::max<double>(l.left, xAt(born));
+            const double x1 = std::min<double>(l.right, xAt(died));
+            // Drawn with the bars where it lies within their rows (ColumnRow::draw), else filled before them.
+            const QRect strip = fillRectOf(QRectF(x0, top + barH / 2.0 - 1, x1 - x0, 3));
+            const QRect barRows(strip.left(), top + 1, strip.width(), barH);
+            strips[static_cast<std::size_t>(i)] = strip & barRows;
+            if ((strip & barRows) != strip)
+                fills.add(kPaintLifetime, strip);
+            if (xAt(born) >= l.left)
+                columns.paint(fillRectOf(QRectF(x0, top + 1, 2, barH)), kPaintBusy);
+            if (retired && xAt(died) <= l.right)
+                columns.paint(fillRectOf(QRectF(x1 - 2, top + 1, 2, barH)), kPaintFailed);
         }
 
+        // A bar's label waits for the next bar or fold: that one's first column bounds it.
+        const JobRecord* labelJob = nullptr;
+        QRect labelBar;
+        auto placeLabel = [&](int nextLeft) {
+            if (!labelJob)
+                return;
+            const int width = std::min(labelBar.width(), nextLeft + 1 - labelBar.left());
+            if (labels && width > minTextPx) {
+                // "#17 sleep 2000 ms": the trace's id, then the label; just the id when the label does not fit.
+                const int room = width - 5;
+                const int idW = hashW + digits(labelJob->id) * digitW;
+                const QPointF at(labelBar.left() + 3, labelBar.center().y() + textDy);
+                const bool withLabel = idW + labelWidth(labelJob->labelId) <= room;
+                if (withLabel || idW <= room) {
+                    if (cache.digitsShaped) {
+                        const double x = cache.addId(barText, labelJob->id, at);
+                        if (withLabel)
+                            for (const QGlyphRun& run : cache.label(labelJob->labelId))
+                                barText.add(run, QPointF(x, at.y()));
+                    } else if (withLabel) {
+                        texts.push_back(
+                            { at, QStringLiteral("#%1 %2").arg(labelJob->id).arg(TraceStrings::text(labelJob->labelId)),
+                                false });
+                    } else {
+                        texts.push_back({ at, QStringLiteral("#%1").arg(labelJob->id), false });
+                    }
+                }
+            }
+            labelJob = nullptr;
+        };
         // Jobs; runs of ones narrower than kFoldPx fold into one block.
         double foldStart = -1;
         double foldEnd = -1;
         int foldCount = 0;
-        auto flushFold = [&] {
+        auto flushFold = [&](double nextX) {
             if (foldCount == 0)
                 return;
             const QRectF r(foldStart, top + 1, std::max(1.0, foldEnd - foldStart), barH);
-            p.fillRect(r, kFold);
+            columns.paint(fillRectOf(r), kPaintFold);
+            QRectF shown = r;
+            if (nextX < r.right())
+                shown.setRight(std::max(nextX, r.left()));
             const int textW = digits(static_cast<std::uint64_t>(foldCount)) * digitW + jobsW;
-            if (labels && r.width() > textW + 4) {
-                p.setPen(Qt::white);
-                p.drawText(
-                    QPointF(r.center().x() - textW / 2.0, r.center().y() + textDy), tr("%n jobs", nullptr, foldCount));
+            if (labels && shown.width() > textW + 4) {
+                const QPointF at(shown.center().x() - textW / 2.0, shown.center().y() + textDy);
+                if (cache.digitsShaped) {
+                    for (const QGlyphRun& run : cache.fold(foldCount))
+                        foldText.add(run, at);
+                } else {
+                    texts.push_back({ at, tr("%n jobs", nullptr, foldCount), true });
+                }
             }
             foldCount = 0;
         };
@@ -638,48 +1158,124 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             if (iv.startNs > nowNs)
                 break;
             const bool running = iv.endNs > nowNs;
-            const double x0 = std::max<double>(l.left, xOf(iv.startNs, l));
-            const double x1 = std::min<double>(l.right, xOf(running ? nowNs : iv.endNs, l));
+            const double x0 = std::max<double>(l.left, xAt(iv.startNs));
+            const double x1 = std::min<double>(l.right, xAt(running ? nowNs : iv.endNs));
             if (x1 - x0 < kFoldPx) {
                 if (foldCount > 0 && x0 > foldEnd + 1)
-                    flushFold();
-                if (foldCount == 0)
+                    flushFold(x0);
+                if (foldCount == 0) {
                     foldStart = x0;
+                    placeLabel(qRound(x0));
+                }
                 foldEnd = std::max(foldEnd, x1);
                 ++foldCount;
                 continue;
             }
-            flushFold();
+            flushFold(x0);
             // Whole pixels: the rasterizer's fastest fill.
             const int px0 = static_cast<int>(std::lround(x0));
             const QRect r(px0, top + 1, std::max(1, static_cast<int>(std::lround(x1)) - px0), barH);
-            const JobRecord* job = iv.row >= 0 ? &jobs[static_cast<std::size_t>(iv.row)] : nullptr;
-            const JobStatus status = job ? (running ? JobStatus::Running : job->status) : JobStatus::Finished;
-            p.fillRect(r, statusColor(status));
+            placeLabel(px0);
+            const auto row = static_cast<std::size_t>(iv.row);
+            const JobStatus status = iv.row < 0 ? JobStatus::Finished
+                : running                       ? JobStatus::Running
+                                                : static_cast<JobStatus>(statuses[row]);
+            columns.paint(r, statusPaint(status, false));
             if (r.width() >= kMinOutlinePx) // a darker right edge tells adjacent bars apart
-                p.fillRect(QRect(r.right(), r.top(), 1, r.height()), edgeColor(status));
-            if (job && labels && r.width() > minTextPx) {
-                // "#17 sleep 2000 ms": the trace's id, then the label; just the id when the label does not fit.
-                const int room = static_cast<int>(r.width()) - 5;
-                const int idW = hashW + digits(job->id) * digitW;
-                QString text;
-                if (idW + labelWidth(job->labelId) <= room)
-                    text = QStringLiteral("#%1 %2").arg(job->id).arg(TraceStrings::text(job->labelId));
-                else if (idW <= room)
-                    text = QStringLiteral("#%1").arg(job->id);
-                if (!text.isEmpty()) {
-                    p.setPen(Qt::black);
-                    p.drawText(QPointF(r.left() + 3, r.center().y() + textDy), text);
-                }
-            }
+                columns.paint(r.right(), r.right() + 1, statusPaint(status, true));
+            // The record itself only for bars wide enough to be labelled (reading each one is a cache miss).
+            labelJob = iv.row >= 0 && labels && r.width() > minTextPx ? &jobs[row] : nullptr;
+            labelBar = r;
         }
-        flushFold();
+        flushFold(std::numeric_limits<double>::infinity());
+        placeLabel(std::numeric_limits<int>::max() - 1);
     }
-    if (!labels && l.laneCount > 0) {
-        p.setPen(kText);
+    // Each lane's bar rows as one image (thousands of fills cost more): background, grid, lifetime strip, bars.
+    std::vector<QRgb> backdrop(static_cast<std::size_t>(std::max(0, l.right + 2 - l.left)), kBackground.rgb());
+    for (const std::int64_t t : tickTimes(l)) {
+        const int column = gridColumn(xOf(t, l)) - l.left;
+        if (column >= 0 && column < static_cast<int>(backdrop.size()))
+            backdrop[static_cast<std::size_t>(column)] = kGrid.rgb();
+    }
+    fills.paint(p);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i].draw(p, l.lanesTop + static_cast<int>(i) * l.laneHeight + 1, barH, backdrop, strips[i],
+            fillColours()[kPaintLifetime].rgb(), m_laneBuffer);
+    barText.paint(p, Qt::black);
+    foldText.paint(p, Qt::white);
+    bool white = false;
+    p.setPen(Qt::black);
+    for (const Text& t : texts) {
+        if (t.onFold != white) {
+            white = t.onFold;
+            p.setPen(white ? Qt::white : Qt::black);
+        }
+        p.drawText(t.at, t.text);
+    }
+}
+
+const std::vector<std::uint8_t>& TimelineView::jobStatuses() const
+{
+    const auto jobs = m_data->jobs();
+    if (m_statusData != m_data || m_statusEpoch != m_data->epoch() || m_statuses.size() > jobs.size()
+        || m_data->changeCount() < m_statusChanges) {
+        m_statuses.clear();
+        m_statusData = m_data;
+        m_statusEpoch = m_data->epoch();
+        m_statusChanges = m_data->changeCount();
+    }
+    for (const std::uint32_t row : m_data->changedRowsSince(m_statusChanges))
+        if (row < m_statuses.size())
+            m_statuses[row] = static_cast<std::uint8_t>(jobs[row].status);
+    m_statusChanges = m_data->changeCount();
+    for (std::size_t row = m_statuses.size(); row < jobs.size(); ++row)
+        m_statuses.push_back(static_cast<std::uint8_t>(jobs[row].status));
+    return m_statuses;
+}
+
+const QImage& TimelineView::laneNamesImage(const Layout& l, qreal dpr) const
+{
+    const int top = l.reactorTop;
+    const int bottom = height();
+    const QFontMetrics fm = fontMetrics();
+    const bool labels = l.laneHeight >= fm.height() - 2;
+    // Everything the names depend on; the font is not in it because a font change clears the key.
+    std::vector<std::int64_t> key { static_cast<std::int64_t>(std::lround(dpr * 1000)), l.left, top, l.lanesTop,
+        l.laneHeight, bottom, labels ? 1 : 0 };
+    for (int i = 0; i < l.laneCount && l.lanesTop + i * l.laneHeight <= bottom; ++i) {
+        const std::int32_t lane = m_laneOrder[static_cast<std::size_t>(i)];
+        key.push_back(lane);
+        key.push_back(static_cast<std::int64_t>(qHash(laneName(lane, l.left - 8))));
+    }
+    if (key == m_laneNamesKey && !m_laneNamesImage.isNull())
+        return m_laneNamesImage;
+    m_laneNamesKey = std::move(key);
+    // Rounded up: the image must cover [0, left) × [top, bottom) whatever the device pixel ratio.
+    const QSize size(
+        static_cast<int>(std::ceil(l.left * dpr)), static_cast<int>(std::ceil(std::max(1, bottom - top) * dpr)));
+    m_laneNamesImage = QImage(size, QImage::Format_RGB32);
+    m_laneNamesImage.setDevicePixelRatio(dpr);
+    m_laneNamesImage.fill(kBackground);
+    QPainter p(&m_laneNamesImage);
+    p.setFont(font());
+    p.setPen(kText);
+    p.translate(0, -top);
+    p.drawText(QRect(4, l.reactorTop, l.left - 8, kReactorHeight), Qt::AlignVCenter | Qt::AlignLeft,
+        tr("Reactor (MainThread)"));
+    for (int i = 0; i < l.laneCount; ++i) {
+        const int laneTop = l.lanesTop + i * l.laneHeight;
+        if (laneTop > bottom)
+            break;
+        if (labels) {
+            const std::int32_t lane = m_laneOrder[static_cast<std::size_t>(i)];
+            p.drawText(QRect(4, laneTop, l.left - 8, l.laneHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                laneName(lane, l.left - 8));
+        }
+    }
+    if (!labels && l.laneCount > 0)
         p.drawText(
             QRect(4, l.lanesTop, l.left - 8, fm.height()), Qt::AlignLeft, tr("%n worker(s)", nullptr, l.laneCount));
-    }
+    return m_laneNamesImage;
 }
 
 void TimelineView::paintResizes(QPainter& p, const Layout& l) const
@@ -687,13 +1283,44 @@ void TimelineView::paintResizes(QPainter& p, const Layout& l) const
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
     const QFontMetrics fm = fontMetrics();
+    const QPen pen(kResize, 1.5, Qt::DashDotLine);
+    if (m_resizeDashKey != height()) {
+        // The rows a dash-dot line from the pool strip down covers, measured once by drawing one: stroking the
+        // pattern for every marker cost 30 times more than filling its dashes.
+        QImage probe(4, std::max(1, height()), QImage::Format_ARGB32_Premultiplied);
+        probe.fill(Qt::transparent);
+        {
+            QPainter pp(&probe);
+            pp.setPen(pen);
+            pp.drawLine(QPointF(2, l.poolTop), QPointF(2, height()));
+        }
+        m_resizeDash.clear();
+        for (int y = 0; y < probe.height(); ++y) {
+            if (qAlpha(probe.pixel(1, y)) == 0)
+                continue;
+            if (!m_resizeDash.empty() && m_resizeDash.back().second == y - 1)
+                m_resizeDash.back().second = y;
+            else
+                m_resizeDash.emplace_back(y, y);
+        }
+        m_resizeDashKey = height();
+    }
+    std::vector<QRect> dashes;
     int row = 0;
     for (const ResizeMarker& m : m_data->resizes()) {
         if (m.timeNs < t0 || m.timeNs > t1)
             continue;
         const double x = xOf(m.timeNs, l);
-        p.setPen(QPen(kResize, 1.5, Qt::DashDotLine));
-        p.drawLine(QPointF(x, l.poolTop), QPointF(x, height()));
+        // A 1.5 px pen covers the columns whose centres lie within 0.75 px of x.
+        const int c0 = static_cast<int>(std::ceil(x - 1.25));
+        const int c1 = static_cast<int>(std::ceil(x + 0.25)) - 1;
+        dashes.clear();
+        for (const auto& [first, last] : m_resizeDash)
+            dashes.emplace_back(c0, first, c1 - c0 + 1, last - first + 1);
+        p.setPen(Qt::NoPen);
+        p.setBrush(kResize);
+        p.drawRects(dashes.data(), static_cast<int>(dashes.size()));
+        p.setBrush(Qt::NoBrush);
         const QString text = QStringLiteral("max %1 → %2").arg(m.oldMax).arg(m.newMax);
         const QRectF r(
             x + 3, l.poolTop + 2 + (row % 3) * (fm.height() + 1), fm.horizontalAdvance(text) + 6, fm.height());
@@ -859,6 +1486,8 @@ bool TimelineView::event(QEvent* event)
     if (event->type() == QEvent::FontChange) {
         m_labelWidths.clear();
         m_laneNames.clear();
+        m_laneNamesKey.clear();
+        m_textCache.reset();
     }
     if (event->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);

@@ -4,9 +4,12 @@
 
 #include <qtwisted/tracedata.h>
 
+#include <QImage>
+#include <QRect>
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -19,6 +22,7 @@ class TimelineView : public QWidget {
     Q_OBJECT
 public:
     explicit TimelineView(QWidget* parent = nullptr);
+    ~TimelineView() override;
 
     /// `data` must outlive the view, or be replaced. `live`: the right edge follows the clock, else the data's end.
     void setTraceData(const TraceData* data, bool live);
@@ -90,6 +94,7 @@ private:
         int reactorTop = 0;
         int lanesTop = 0;
         int laneHeight = 0;
+        int barHeight = 0; ///< of the job bars, from laneTop + 1
         int laneCount = 0;
     };
     Layout layout() const;
@@ -107,8 +112,16 @@ private:
     QString toolTipFor(int row) const;
     /// A lane's thread name elided to `width` (cached: eliding shapes text).
     QString laneName(std::int32_t lane, int width) const;
+    /// The JobStatus of every row, kept up to date from TraceData's change log: the lanes read a byte per bar
+    /// instead of a JobRecord scattered in memory (a cache miss per bar cost a third of a 10 000-bar paint).
+    const std::vector<std::uint8_t>& jobStatuses() const;
+    /// The column left of the worker lanes (thread names on the background), from lanesTop - 4 down, drawn once per
+    /// size, font and lane set: laying out 64 names cost more than all the bars (bench_timeline).
+    const QImage& laneNamesImage(const Layout& l, qreal dpr) const;
     void stopFollowing();
 
+    /// Times of the axis ticks (and grid lines) in the visible range.
+    std::vector<std::int64_t> tickTimes(const Layout& l) const;
     void paintAxis(QPainter& p, const Layout& l) const;
     void paintPool(QPainter& p, const Layout& l) const;
     void paintReactor(QPainter& p, const Layout& l) const;
@@ -141,6 +154,18 @@ private:
     mutable std::vector<QString> m_laneNames;
     mutable int m_laneNameWidth = 0;
     mutable std::unordered_map<std::uint32_t, int> m_labelWidths; ///< label id → text width, for the widget's font
+    mutable std::vector<std::uint8_t> m_statuses;
+    mutable const TraceData* m_statusData = nullptr;
+    mutable std::uint64_t m_statusEpoch = 0;
+    mutable std::size_t m_statusChanges = 0; ///< TraceData::changeCount() when m_statuses was last brought up to date
+    struct TextCache;
+    mutable std::unique_ptr<TextCache> m_textCache; ///< bar and fold labels shaped once (see paintLanes)
+    mutable QImage m_poolImage; ///< scratch of paintPool(), kept to spare an allocation per paint
+    mutable std::vector<QRgb> m_laneBuffer; ///< scratch of paintLanes()
+    mutable QImage m_laneNamesImage;
+    mutable std::vector<std::int64_t> m_laneNamesKey; ///< what m_laneNamesImage was drawn for
+    mutable std::vector<std::pair<int, int>> m_resizeDash; ///< rows [first, last] of a resize line's dash pattern
+    mutable int m_resizeDashKey = -1; ///< the widget height m_resizeDash was measured for
 };
 
 } // namespace qtwisted
