@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include <qtwisted/jobtablemodel.h>
 #include <qtwisted/reactor.h>
+#include <qtwisted/trace.h>
+#include <qtwisted/tracedata.h>
 #include <qtwisted/ui/labcontroller.h>
 #include <qtwisted/ui/mainwindow.h>
 #include <qtwisted/ui/timelineview.h>
@@ -28,7 +30,9 @@
 #include <QTest>
 
 #include <algorithm>
+#include <array>
 #include <memory>
+#include <vector>
 
 using namespace qtwisted;
 
@@ -402,6 +406,79 @@ private Q_SLOTS:
         QCOMPARE(pixelsOf(highlight), 0);
         timeline->setSelectedRow(0);
         QVERIFY(pixelsOf(highlight) > 20);
+    }
+
+    /// Level of detail: thousands of jobs far narrower than a pixel fold into blocks, yet every lane that ran jobs
+    /// still shows job-coloured pixels, and a lone job of 20 µs in a 10 s view still gets its pixel column.
+    void jobsNarrowerThanAPixelStayVisible()
+    {
+        constexpr std::int64_t kOrigin = 1'000'000'000'000;
+        constexpr std::int64_t kMs = 1'000'000;
+        constexpr int kBusyLanes = 6;
+        const std::uint32_t pool = TraceStrings::intern(QStringLiteral("lod"));
+        std::vector<TraceEvent> events;
+        auto add = [&](TraceEventKind kind, std::int64_t t, std::uint64_t job, std::int32_t worker,
+                       std::int64_t duration = 0) {
+            TraceEvent e;
+            e.kind = kind;
+            e.timeNs = t;
+            e.jobId = job;
+            e.worker = worker;
+            e.poolId = pool;
+            e.durationNs = duration;
+            events.push_back(e);
+        };
+        for (int w = 0; w <= kBusyLanes; ++w)
+            add(TraceEventKind::WorkerCreated, kOrigin, 0, w);
+        std::uint64_t id = 1;
+        for (int w = 0; w < kBusyLanes; ++w) {
+            for (int j = 0; j < 2000; ++j, ++id) { // 100 µs every 5 ms: 2000 jobs on ~400 px
+                const std::int64_t t = kOrigin + (5 * j + w) * kMs;
+                add(TraceEventKind::JobQueued, t, id, -1);
+                add(TraceEventKind::JobStarted, t, id, w);
+                add(TraceEventKind::JobFinished, t + kMs / 10, id, w, kMs / 10);
+            }
+        }
+        const std::int64_t loneAt = kOrigin + 5000 * kMs;
+        add(TraceEventKind::JobQueued, loneAt, id, -1);
+        add(TraceEventKind::JobStarted, loneAt, id, kBusyLanes);
+        add(TraceEventKind::JobFinished, loneAt + kMs / 50, id, kBusyLanes, kMs / 50);
+        std::stable_sort(
+            events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.timeNs < b.timeNs; });
+        TraceData data;
+        data.setTimeOrigin(kOrigin);
+        data.append(events);
+        QCOMPARE(data.lanes().size(), std::size_t(kBusyLanes + 1));
+
+        TimelineView view;
+        view.resize(600, 300);
+        view.setTraceData(&data, false);
+        const QImage image = view.grab().toImage().convertToFormat(QImage::Format_RGB32);
+        // Which lane each row of pixels belongs to, as the view itself hit-tests it.
+        std::vector<std::int32_t> laneOfRow(static_cast<std::size_t>(image.height()), -1);
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width() && laneOfRow[static_cast<std::size_t>(y)] < 0; x += 2) {
+                const int row = view.jobAt({ x, y });
+                if (row >= 0)
+                    laneOfRow[static_cast<std::size_t>(y)] = data.jobs()[static_cast<std::size_t>(row)].lane;
+            }
+        }
+        const QColor finished(0x42, 0xa5, 0xf5);
+        const std::array<QRgb, 3> jobColours { finished.rgb(), finished.darker(130).rgb(),
+            QColor(0x3f, 0x51, 0xb5).rgb() };
+        std::vector<int> jobPixels(data.lanes().size(), 0);
+        for (int y = 0; y < image.height(); ++y) {
+            const std::int32_t lane = laneOfRow[static_cast<std::size_t>(y)];
+            if (lane < 0)
+                continue;
+            const auto* line = reinterpret_cast<const QRgb*>(image.constScanLine(y));
+            for (int x = 0; x < image.width(); ++x)
+                if (std::find(jobColours.begin(), jobColours.end(), line[x]) != jobColours.end())
+                    ++jobPixels[static_cast<std::size_t>(lane)];
+        }
+        for (std::size_t lane = 0; lane < jobPixels.size(); ++lane)
+            QVERIFY2(jobPixels[lane] >= (lane < kBusyLanes ? 100 : 3),
+                qPrintable(QStringLiteral("lane %1: %2 job-coloured pixels").arg(lane).arg(jobPixels[lane])));
     }
 
     void lanesAreOrderedByWorkerIndex()

@@ -5,6 +5,7 @@
 #include <qtwisted/ui/timelineview.h>
 
 #include <QGlyphRun>
+#include <QHash>
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -211,6 +212,8 @@ public:
         for (int y = clipped.top(); y <= clipped.bottom(); ++y, line += m_stride)
             std::fill_n(reinterpret_cast<QRgb*>(line) + (clipped.left() - m_area.left()), clipped.width(), value);
     }
+    /// The pixels of widget row y (within the area), from the area's left edge.
+    QRgb* line(int y) const { return reinterpret_cast<QRgb*>(m_bits + (y - m_area.top()) * m_stride); }
     void draw(QPainter& p) const { p.drawImage(m_area.topLeft(), m_image); }
 
 private:
@@ -255,7 +258,9 @@ public:
             return a;
         }();
         const std::size_t width = m_columns.size();
-        buffer.resize(width * 2);
+        // Lines 0 and 1 are templates, the image starts at line 2; never shrunk (growing zero-fills).
+        if (buffer.size() < width * static_cast<std::size_t>(height + 2))
+            buffer.resize(width * static_cast<std::size_t>(height + 2));
         // Line 0: without the strip; line 1: with it.
         const auto plain = buffer.begin();
         const auto striped = buffer.begin() + static_cast<std::ptrdiff_t>(width);
@@ -271,7 +276,6 @@ public:
             }
         }
         const bool anyStrip = s1 > s0 && !strip.isEmpty();
-        buffer.resize(width * static_cast<std::size_t>(height + 2));
         for (int y = 0; y < height; ++y) {
             const bool inStrip = anyStrip && top + y >= strip.top() && top + y <= strip.bottom();
             std::copy_n(buffer.begin() + (inStrip ? static_cast<std::ptrdiff_t>(width) : 0), width,
@@ -337,9 +341,16 @@ private:
     std::size_t m_after = 0; ///< the first point after the last valueAt() time
 };
 
-/// `text` in `font` as glyph runs with the baseline at y = 0 and the text starting at x = 0, as drawText() would
-/// place them.
-std::vector<QGlyphRun> shapeText(const QString& text, const QFont& font)
+/// A line of text laid out once: glyph runs with the baseline at y = 0 and the text starting at x = 0.
+struct ShapedText {
+    std::vector<QGlyphRun> runs;
+    double width = 0; ///< natural width
+    double ascent = 0;
+    double height = 0; ///< of the line
+};
+
+/// `text` in `font` laid out as drawText() lays out a single line.
+ShapedText shapeText(const QString& text, const QFont& font)
 {
     QTextLayout layout(text, font);
     QTextOption option;
@@ -348,17 +359,20 @@ std::vector<QGlyphRun> shapeText(const QString& text, const QFont& font)
     layout.beginLayout();
     const QTextLine line = layout.createLine();
     layout.endLayout();
-    std::vector<QGlyphRun> runs;
+    ShapedText shaped;
     if (!line.isValid())
-        return runs;
+        return shaped;
+    shaped.width = line.naturalTextWidth();
+    shaped.ascent = line.ascent();
+    shaped.height = line.height();
     for (QGlyphRun run : layout.glyphRuns()) {
         QList<QPointF> positions = run.positions();
         for (QPointF& at : positions)
             at.ry() -= line.ascent();
         run.setPositions(positions);
-        runs.push_back(std::move(run));
+        shaped.runs.push_back(std::move(run));
     }
-    return runs;
+    return shaped;
 }
 
 /// Glyphs of many texts in one colour, drawn with one QPainter::drawGlyphRun() per font: laying out a QString per
@@ -438,8 +452,10 @@ std::int64_t tickStep(std::int64_t spanNs, int widthPx, int minPx)
 struct TimelineView::TextCache {
     explicit TextCache(const QFont& f)
         : font(f)
+        , smallFont(f)
     {
-        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font);
+        smallFont.setPointSizeF(font.pointSizeF() * 0.85);
+        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font).runs;
         if (runs.size() != 1 || runs.front().glyphIndexes().size() != 12)
             return; // a font without its own digits: the lanes fall back to drawText()
         const QGlyphRun& run = runs.front();
@@ -455,7 +471,7 @@ struct TimelineView::TextCache {
     {
         auto it = labels.find(labelId);
         if (it == labels.end())
-            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font)).first;
+            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font).runs).first;
         return it->second;
     }
     const std::vector<QGlyphRun>& fold(int count)
@@ -464,7 +480,7 @@ struct TimelineView::TextCache {
             folds.clear(); // counts of long-gone views
         auto it = folds.find(count);
         if (it == folds.end())
-            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font)).first;
+            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font).runs).first;
         return it->second;
     }
     /// "#<id>" with its baseline-left at `at`; returns the x where it ends.
@@ -486,7 +502,22 @@ struct TimelineView::TextCache {
         return at.x();
     }
 
+    /// Any short text (axis ticks, resize and stall labels), in the widget's font or the axis' smaller one.
+    const ShapedText& text(const QString& s, bool small)
+    {
+        QHash<QString, ShapedText>& cache = small ? smallTexts : texts;
+        if (cache.size() > 1024)
+            cache.clear(); // texts of long-gone views
+        auto it = cache.find(s);
+        if (it == cache.end())
+            it = cache.insert(s, shapeText(s, small ? smallFont : font));
+        return *it;
+    }
+
     QFont font;
+    QFont smallFont; ///< the axis' (85 %)
+    QHash<QString, ShapedText> texts;
+    QHash<QString, ShapedText> smallTexts;
     bool digitsShaped = false;
     QRawFont digitFont;
     std::array<quint32, 11> digitGlyphs {}; ///< '#', '0' … '9'
@@ -496,6 +527,27 @@ struct TimelineView::TextCache {
 };
 
 TimelineView::~TimelineView() = default;
+
+TimelineView::TextCache& TimelineView::textCache() const
+{
+    if (!m_textCache)
+        m_textCache = std::make_unique<TextCache>(font());
+    return *m_textCache;
+}
+
+void TimelineView::drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const
+{
+    // Where QPainter::drawText(r, align, text) puts a single line, without laying it out again.
+    const ShapedText& shaped = textCache().text(text, small);
+    double x = r.left();
+    if (align & Qt::AlignHCenter)
+        x += (r.width() - shaped.width) / 2;
+    double y = r.top();
+    if (align & Qt::AlignVCenter)
+        y += (r.height() - shaped.height) / 2;
+    for (const QGlyphRun& run : shaped.runs)
+        p.drawGlyphRun(QPointF(x, y + shaped.ascent), run);
+}
 
 TimelineView::TimelineView(QWidget* parent)
     : QWidget(parent)
@@ -830,21 +882,18 @@ void TimelineView::paintAxis(QPainter& p, const Layout& l) const
 {
     const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
     p.setPen(kText);
-    QFont f = font();
-    f.setPointSizeF(f.pointSizeF() * 0.85);
-    p.setFont(f);
-    p.drawText(QRect(4, l.axisTop, l.left - 8, kAxisHeight), Qt::AlignVCenter | Qt::AlignLeft,
+    drawText(p, QRect(4, l.axisTop, l.left - 8, kAxisHeight), Qt::AlignVCenter | Qt::AlignLeft,
         m_paused       ? tr("paused (%1)").arg(formatSeconds(spanSeconds()))
             : m_follow ? tr("following (%1)").arg(formatSeconds(spanSeconds()))
-                       : formatSeconds(spanSeconds()));
+                       : formatSeconds(spanSeconds()),
+        true);
     for (const std::int64_t t : tickTimes(l)) {
         const double x = xOf(t, l);
         // The column a 1 px line at x covers, filled: a stroked line cost 30 times more.
         p.fillRect(QRect(gridColumn(x), kAxisHeight, 1, height() - kAxisHeight), kGrid);
-        p.drawText(QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter,
-            formatSeconds(static_cast<double>(t - origin) / 1e9));
+        drawText(p, QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter,
+            formatSeconds(static_cast<double>(t - origin) / 1e9), true);
     }
-    p.setFont(font());
 }
 
 void TimelineView::paintPool(QPainter& p, const Layout& l) const
@@ -865,8 +914,7 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
     const PoolSeries& pool = m_data->pools().front();
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
-    const std::int64_t peakThreads
-        = std::max<std::int64_t>({ 1, pool.maxThreads.maxIn(t0, t1), pool.busy.maxIn(t0, t1) });
+    const auto peakThreads = std::max<std::int64_t>({ 1, pool.maxThreads.maxIn(t0, t1), pool.busy.maxIn(t0, t1) });
     const std::int64_t peakBacklog = std::max<std::int64_t>(1, pool.backlog.maxIn(t0, t1));
     const double h = l.poolHeight - 4;
     const double bottom = l.poolTop + l.poolHeight - 2;
@@ -877,19 +925,11 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
     // dashed path with a point per pixel cost 60 ms a frame at 1920 px (bench_timeline).
     QPolygonF backlogLine;
     QPolygonF maxLine;
-    int runStart = -1;
-    double runBusyH = 0;
-    bool runSaturated = false;
-    auto flushRun = [&](int x) {
-        if (runStart < 0)
-            return;
-        const double w = x - runStart;
-        if (runSaturated)
-            canvas.fill(fillRectOf(QRectF(runStart, l.poolTop + 1, w, l.poolHeight - 2)), kSaturated);
-        if (runBusyH > 0)
-            canvas.fill(fillRectOf(QRectF(runStart, bottom - runBusyH, w, runBusyH)), kBusy);
-        runStart = -1;
-    };
+    // Per column: saturated, and the first row of the busy bar (bottom: none).
+    const auto columns = static_cast<std::size_t>(l.right - l.left);
+    std::vector<std::uint8_t> saturatedAt(columns, 0);
+    const int bottomRow = l.poolTop + l.poolHeight - 2;
+    std::vector<int> busyTopAt(columns, bottomRow);
     auto step = [](QPolygonF& line, double x, double y) {
         if (!line.isEmpty() && line.back().y() == y)
             return;
@@ -909,27 +949,32 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
     for (int x = l.left; x < l.right; ++x) {
         const std::int64_t a = timeOf(x);
         const std::int64_t b = std::min(timeOf(x + 1), nowNs);
-        if (a > nowNs || (m_data->earliestNs() != kNoTime && b < m_data->earliestNs())) {
-            flushRun(x);
+        if (a > nowNs || (m_data->earliestNs() != kNoTime && b < m_data->earliestNs()))
             continue;
-        }
         const std::int64_t busy = busySweep.maxIn(a, b);
         const std::int64_t backlog = backlogSweep.maxIn(a, b);
         const std::int64_t max = maxSweep.valueAt(b);
         const bool saturated = backlog > 0 && busy >= max;
         const double busyH = std::round(h * static_cast<double>(busy) / static_cast<double>(peakThreads));
-        if (runStart >= 0 && (busyH != runBusyH || saturated != runSaturated))
-            flushRun(x);
-        if (runStart < 0) {
-            runStart = x;
-            runBusyH = busyH;
-            runSaturated = saturated;
-        }
+        const auto column = static_cast<std::size_t>(x - l.left);
+        saturatedAt[column] = saturated ? 1 : 0;
+        busyTopAt[column] = bottomRow - static_cast<int>(busyH);
         step(backlogLine, x, std::round(bottom - h * static_cast<double>(backlog) / static_cast<double>(peakBacklog)));
         step(maxLine, x, std::round(bottom - h * static_cast<double>(max) / static_cast<double>(peakThreads)));
         lastX = x + 1;
     }
-    flushRun(lastX);
+    // Saturation behind the busy bars, row by row (a fill per column walked the image across its rows).
+    const QRgb saturatedRgb = kSaturated.rgb();
+    const QRgb busyRgb = kBusy.rgb();
+    for (int y = l.poolTop + 1; y < l.poolTop + l.poolHeight - 1; ++y) {
+        QRgb* line = canvas.line(y);
+        for (std::size_t c = 0; c < columns; ++c) {
+            if (y >= busyTopAt[c] && y < bottomRow)
+                line[c] = busyRgb;
+            else if (saturatedAt[c])
+                line[c] = saturatedRgb;
+        }
+    }
     if (!backlogLine.isEmpty()) {
         backlogLine << QPointF(lastX, backlogLine.back().y());
         maxLine << QPointF(lastX, maxLine.back().y());
@@ -1011,11 +1056,12 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
         p.drawRect(r.adjusted(0, 0, -1, -1));
         const std::int64_t ns = timeAt(r.right(), l) - timeAt(r.left(), l);
         const QString text = tr("stall %1").arg(JobTableModel::formatDuration(ns));
-        if (r.width() > fm.horizontalAdvance(text) + 8) {
-            const QRectF box(r.left() + 3, top + (h - fm.height()) / 2.0, fm.horizontalAdvance(text) + 4, fm.height());
+        const int textW = qRound(textCache().text(text, false).width); // QFontMetrics::horizontalAdvance()
+        if (r.width() > textW + 8) {
+            const QRectF box(r.left() + 3, top + (h - fm.height()) / 2.0, textW + 4, fm.height());
             p.fillRect(box, kFailed);
             p.setPen(Qt::white);
-            p.drawText(box, Qt::AlignCenter, text);
+            drawText(p, box, Qt::AlignCenter, text, false);
         }
     }
 }
@@ -1064,9 +1110,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
     };
     std::vector<Text> texts; // only where the font has no digits of its own
     const std::vector<std::uint8_t>& statuses = jobStatuses();
-    if (!m_textCache)
-        m_textCache = std::make_unique<TextCache>(font());
-    TextCache& cache = *m_textCache;
+    TextCache& cache = textCache();
     GlyphBatch barText;
     GlyphBatch foldText;
     RectBatches fills;
@@ -1283,29 +1327,18 @@ void TimelineView::paintResizes(QPainter& p, const Layout& l) const
     const std::int64_t t0 = visibleStartNs();
     const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
     const QFontMetrics fm = fontMetrics();
-    const QPen pen(kResize, 1.5, Qt::DashDotLine);
-    if (m_resizeDashKey != height()) {
-        // The rows a dash-dot line from the pool strip down covers, measured once by drawing one: stroking the
-        // pattern for every marker cost 30 times more than filling its dashes.
+    if (m_resizeLine.height() != height()) {
+        // A dash-dot line from the pool strip down, drawn once with the pen it stands for; each marker copies the
+        // one or two columns of it that its x covers: stroking the pattern per marker cost 30 times more.
         QImage probe(4, std::max(1, height()), QImage::Format_ARGB32_Premultiplied);
         probe.fill(Qt::transparent);
         {
             QPainter pp(&probe);
-            pp.setPen(pen);
-            pp.drawLine(QPointF(2, l.poolTop), QPointF(2, height()));
+            pp.setPen(QPen(kResize, 1.5, Qt::DashDotLine));
+            pp.drawLine(QPointF(2, l.poolTop), QPointF(2, height())); // covers columns 1 and 2
         }
-        m_resizeDash.clear();
-        for (int y = 0; y < probe.height(); ++y) {
-            if (qAlpha(probe.pixel(1, y)) == 0)
-                continue;
-            if (!m_resizeDash.empty() && m_resizeDash.back().second == y - 1)
-                m_resizeDash.back().second = y;
-            else
-                m_resizeDash.emplace_back(y, y);
-        }
-        m_resizeDashKey = height();
+        m_resizeLine = probe.copy(1, 0, 2, probe.height());
     }
-    std::vector<QRect> dashes;
     int row = 0;
     for (const ResizeMarker& m : m_data->resizes()) {
         if (m.timeNs < t0 || m.timeNs > t1)
@@ -1314,19 +1347,13 @@ void TimelineView::paintResizes(QPainter& p, const Layout& l) const
         // A 1.5 px pen covers the columns whose centres lie within 0.75 px of x.
         const int c0 = static_cast<int>(std::ceil(x - 1.25));
         const int c1 = static_cast<int>(std::ceil(x + 0.25)) - 1;
-        dashes.clear();
-        for (const auto& [first, last] : m_resizeDash)
-            dashes.emplace_back(c0, first, c1 - c0 + 1, last - first + 1);
-        p.setPen(Qt::NoPen);
-        p.setBrush(kResize);
-        p.drawRects(dashes.data(), static_cast<int>(dashes.size()));
-        p.setBrush(Qt::NoBrush);
+        p.drawImage(QPoint(c0, 0), m_resizeLine, QRect(0, 0, c1 - c0 + 1, m_resizeLine.height()));
         const QString text = QStringLiteral("max %1 → %2").arg(m.oldMax).arg(m.newMax);
-        const QRectF r(
-            x + 3, l.poolTop + 2 + (row % 3) * (fm.height() + 1), fm.horizontalAdvance(text) + 6, fm.height());
+        const int textW = qRound(textCache().text(text, false).width); // QFontMetrics::horizontalAdvance()
+        const QRectF r(x + 3, l.poolTop + 2 + (row % 3) * (fm.height() + 1), textW + 6, fm.height());
         p.fillRect(r, QColor(255, 255, 255, 220));
         p.setPen(kResize);
-        p.drawText(r, Qt::AlignCenter, text);
+        drawText(p, r, Qt::AlignCenter, text, false);
         ++row;
     }
 }
@@ -1412,7 +1439,7 @@ int TimelineView::jobAt(QPoint pos) const
     const Layout l = layout();
     if (pos.x() < l.left || pos.x() > l.right)
         return -1;
-    const std::int64_t slack = static_cast<std::int64_t>(2.0 * static_cast<double>(m_spanNs) / (l.right - l.left));
+    const auto slack = static_cast<std::int64_t>(2.0 * static_cast<double>(m_spanNs) / (l.right - l.left));
     const std::int64_t t = timeAt(pos.x(), l);
     auto find = [&](std::span<const Interval> list) {
         for (const Interval& iv : list)

@@ -159,13 +159,15 @@ private:
     mutable std::uint64_t m_statusEpoch = 0;
     mutable std::size_t m_statusChanges = 0; ///< TraceData::changeCount() when m_statuses was last brought up to date
     struct TextCache;
+    TextCache& textCache() const;
+    /// QPainter::drawText(r, align, text) of a single line, laid out once and cached; `small`: the axis' font.
+    void drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const;
     mutable std::unique_ptr<TextCache> m_textCache; ///< bar and fold labels shaped once (see paintLanes)
     mutable QImage m_poolImage; ///< scratch of paintPool(), kept to spare an allocation per paint
     mutable std::vector<QRgb> m_laneBuffer; ///< scratch of paintLanes()
     mutable QImage m_laneNamesImage;
     mutable std::vector<std::int64_t> m_laneNamesKey; ///< what m_laneNamesImage was drawn for
-    mutable std::vector<std::pair<int, int>> m_resizeDash; ///< rows [first, last] of a resize line's dash pattern
-    mutable int m_resizeDashKey = -1; ///< the widget height m_resizeDash was measured for
+    mutable QImage m_resizeLine; ///< a resize marker's dash-dot line, two columns wide, as tall as the widget
 };
 
 } // namespace qtwisted
