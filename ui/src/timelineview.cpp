@@ -102,7 +102,7 @@ int gridColumn(double x)
     return static_cast<int>(std::floor(x));
 }
 
-/// Colours of the batched fills, in painting order (a lower index is painted first).
+/// Colours of bars, ticks and strips as ColumnRow stores them; RectBatches paints them in this order.
 enum Paint : std::uint8_t {
     kPaintNone,
     kPaintLifetime,
@@ -224,7 +224,8 @@ private:
 };
 
 /// One row of bars as pixel columns, each holding the colour painted there last: bars that share a column resolve as
-/// if painted one by one, and each run of a colour becomes a single rectangle however many bars it merges.
+/// if painted one by one, however many fall into it (level of detail without losing a job's column). Drawn as one
+/// image (draw) or as one rectangle per run of a colour (flush).
 class ColumnRow {
 public:
     /// Columns [left, right).
@@ -258,9 +259,8 @@ public:
             return a;
         }();
         const std::size_t width = m_columns.size();
-        // Lines 0 and 1 are templates, the image starts at line 2; never shrunk (growing zero-fills).
-        if (buffer.size() < width * static_cast<std::size_t>(height + 2))
-            buffer.resize(width * static_cast<std::size_t>(height + 2));
+        if (buffer.size() < width * 2)
+            buffer.resize(width * 2);
         // Line 0: without the strip; line 1: with it.
         const auto plain = buffer.begin();
         const auto striped = buffer.begin() + static_cast<std::ptrdiff_t>(width);
@@ -275,15 +275,26 @@ public:
                 striped[static_cast<std::ptrdiff_t>(x)] = rgb[m_columns[x]];
             }
         }
-        const bool anyStrip = s1 > s0 && !strip.isEmpty();
-        for (int y = 0; y < height; ++y) {
-            const bool inStrip = anyStrip && top + y >= strip.top() && top + y <= strip.bottom();
-            std::copy_n(buffer.begin() + (inStrip ? static_cast<std::ptrdiff_t>(width) : 0), width,
-                buffer.begin() + static_cast<std::ptrdiff_t>(width) * (y + 2));
+        // Each band of equal lines is a fill with the line as a texture: the rasterizer copies it into every row.
+        auto band = [&](int y0, int y1, std::size_t line) {
+            if (y1 <= y0)
+                return;
+            const QImage image(reinterpret_cast<const uchar*>(buffer.data() + width * line), static_cast<int>(width), 1,
+                static_cast<qsizetype>(width * sizeof(QRgb)), QImage::Format_RGB32);
+            p.fillRect(QRect(m_left, y0, static_cast<int>(width), y1 - y0), QBrush(image));
+        };
+        p.setBrushOrigin(m_left, 0);
+        const int bottom = top + height;
+        if (s1 > s0 && !strip.isEmpty()) {
+            const int stripTop = std::clamp(strip.top(), top, bottom);
+            const int stripBottom = std::clamp(strip.top() + strip.height(), stripTop, bottom);
+            band(top, stripTop, 0);
+            band(stripTop, stripBottom, 1);
+            band(stripBottom, bottom, 0);
+        } else {
+            band(top, bottom, 0);
         }
-        const QImage image(reinterpret_cast<const uchar*>(buffer.data() + width * 2), static_cast<int>(width), height,
-            static_cast<qsizetype>(width * sizeof(QRgb)), QImage::Format_RGB32);
-        p.drawImage(QPoint(m_left, top), image);
+        p.setBrushOrigin(0, 0);
     }
     /// Adds the runs as rectangles of rows [top, top + height).
     void flush(int top, int height, RectBatches& out) const

@@ -5,7 +5,6 @@
 #include <qtwisted/tracedata.h>
 
 #include <QImage>
-#include <QRect>
 #include <QWidget>
 
 #include <cstdint>
@@ -115,8 +114,8 @@ private:
     /// The JobStatus of every row, kept up to date from TraceData's change log: the lanes read a byte per bar
     /// instead of a JobRecord scattered in memory (a cache miss per bar cost a third of a 10 000-bar paint).
     const std::vector<std::uint8_t>& jobStatuses() const;
-    /// The column left of the worker lanes (thread names on the background), from lanesTop - 4 down, drawn once per
-    /// size, font and lane set: laying out 64 names cost more than all the bars (bench_timeline).
+    /// The column left of the reactor and worker lanes (their names on the background), from reactorTop down, drawn
+    /// once per size, font, names and lane order: laying out 64 names cost more than all the bars (bench_timeline).
     const QImage& laneNamesImage(const Layout& l, qreal dpr) const;
     void stopFollowing();
 
@@ -162,7 +161,7 @@ private:
     TextCache& textCache() const;
     /// QPainter::drawText(r, align, text) of a single line, laid out once and cached; `small`: the axis' font.
     void drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const;
-    mutable std::unique_ptr<TextCache> m_textCache; ///< bar and fold labels shaped once (see paintLanes)
+    mutable std::unique_ptr<TextCache> m_textCache; ///< labels, counts and short texts shaped once
     mutable QImage m_poolImage; ///< scratch of paintPool(), kept to spare an allocation per paint
     mutable std::vector<QRgb> m_laneBuffer; ///< scratch of paintLanes()
     mutable QImage m_laneNamesImage;
