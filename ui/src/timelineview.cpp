@@ -244,9 +244,9 @@ public:
             std::fill(m_columns.begin() + x0, m_columns.begin() + x1, colour);
     }
     void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
-    /// Draws rows [top, top + height) as one opaque image: the painted columns over `backdrop` (what lies below the
-    /// bars: background and grid), and over `strip` (lifetime band) in its rows and columns. Copying an opaque image
-    /// is the cheapest way to put pixels on the device; `buffer` is scratch memory, reused.
+    /// Draws rows [top, top + height), every pixel of them, opaque: the painted columns over `backdrop` (what lies
+    /// below the bars: background and grid), and over `strip` (lifetime band) in its rows and columns. Two lines are
+    /// composed in `buffer` (scratch, reused) and filled into the rows as textures: the rasterizer copies them.
     void draw(QPainter& p, int top, int height, const std::vector<QRgb>& backdrop, const QRect& strip, QRgb stripColour,
         std::vector<QRgb>& buffer) const
     {
@@ -1112,8 +1112,9 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
     const auto spanNs = static_cast<double>(m_spanNs);
     auto xAt = [&](std::int64_t t) { return l.left + static_cast<double>(t - t0) * (l.right - l.left) / spanNs; };
 
-    // Every lane resolves its bars into pixel columns first (ColumnRow), then all lanes are filled by colour and the
-    // text goes on top; a label is limited to what the next bar leaves of its own, as if that bar were painted over it.
+    // Every lane resolves its bars into pixel columns first (ColumnRow), then the lanes' rows are drawn from them and
+    // the text goes on top; a label is limited to what the next bar leaves of its own, as if that bar were painted
+    // over it.
     struct Text {
         QPointF at;
         QString text;
@@ -1145,9 +1146,9 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             const double x1 = std::min<double>(l.right, xAt(died));
             // Drawn with the bars where it lies within their rows (ColumnRow::draw), else filled before them.
             const QRect strip = fillRectOf(QRectF(x0, top + barH / 2.0 - 1, x1 - x0, 3));
-            const QRect barRows(strip.left(), top + 1, strip.width(), barH);
-            strips[static_cast<std::size_t>(i)] = strip & barRows;
-            if ((strip & barRows) != strip)
+            const QRect withinBars = strip & QRect(strip.left(), top + 1, strip.width(), barH);
+            strips[static_cast<std::size_t>(i)] = withinBars;
+            if (withinBars != strip)
                 fills.add(kPaintLifetime, strip);
             if (xAt(born) >= l.left)
                 columns.paint(fillRectOf(QRectF(x0, top + 1, 2, barH)), kPaintBusy);
@@ -1227,7 +1228,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
                 continue;
             }
             flushFold(x0);
-            // Whole pixels: the rasterizer's fastest fill.
+            // Whole pixels.
             const int px0 = static_cast<int>(std::lround(x0));
             const QRect r(px0, top + 1, std::max(1, static_cast<int>(std::lround(x1)) - px0), barH);
             placeLabel(px0);
@@ -1245,7 +1246,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
         flushFold(std::numeric_limits<double>::infinity());
         placeLabel(std::numeric_limits<int>::max() - 1);
     }
-    // Each lane's bar rows as one image (thousands of fills cost more): background, grid, lifetime strip, bars.
+    // Each lane's bar rows from its pixel line (thousands of fills cost more): background, grid, lifetime strip, bars.
     std::vector<QRgb> backdrop(static_cast<std::size_t>(std::max(0, l.right + 2 - l.left)), kBackground.rgb());
     for (const std::int64_t t : tickTimes(l)) {
         const int column = gridColumn(xOf(t, l)) - l.left;
