@@ -974,17 +974,22 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
         step(maxLine, x, std::round(bottom - h * static_cast<double>(max) / static_cast<double>(peakThreads)));
         lastX = x + 1;
     }
-    // Saturation behind the busy bars, row by row (a fill per column walked the image across its rows).
-    const QRgb saturatedRgb = kSaturated.rgb();
+    // Saturation behind the busy bars, row by row (a fill per column walked the image across its rows): each pixel
+    // is the busy colour from its column's bar top down, else what lies behind it (saturation, white, the frame).
     const QRgb busyRgb = kBusy.rgb();
+    const QRgb saturatedRgb = kSaturated.rgb();
+    const QRgb whiteRgb = QColor(Qt::white).rgb();
+    std::vector<QRgb> behind(columns);
+    for (std::size_t c = 0; c < columns; ++c)
+        behind[c] = saturatedAt[c] ? saturatedRgb : c == 0 ? kGrid.rgb() : whiteRgb;
     for (int y = l.poolTop + 1; y < l.poolTop + l.poolHeight - 1; ++y) {
         QRgb* line = canvas.line(y);
-        for (std::size_t c = 0; c < columns; ++c) {
-            if (y >= busyTopAt[c] && y < bottomRow)
-                line[c] = busyRgb;
-            else if (saturatedAt[c])
-                line[c] = saturatedRgb;
+        if (y >= bottomRow) {
+            std::copy(behind.begin(), behind.end(), line);
+            continue;
         }
+        for (std::size_t c = 0; c < columns; ++c)
+            line[c] = y >= busyTopAt[c] ? busyRgb : behind[c];
     }
     if (!backlogLine.isEmpty()) {
         backlogLine << QPointF(lastX, backlogLine.back().y());
@@ -1229,8 +1234,8 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             }
             flushFold(x0);
             // Whole pixels.
-            const int px0 = static_cast<int>(std::lround(x0));
-            const QRect r(px0, top + 1, std::max(1, static_cast<int>(std::lround(x1)) - px0), barH);
+            const int px0 = qRound(x0);
+            const QRect r(px0, top + 1, std::max(1, qRound(x1) - px0), barH);
             placeLabel(px0);
             const auto row = static_cast<std::size_t>(iv.row);
             const JobStatus status = iv.row < 0 ? JobStatus::Finished
