@@ -270,10 +270,12 @@ public:
         const int s1 = std::clamp(strip.left() + strip.width() - m_left, s0, static_cast<int>(width));
         std::fill(striped + s0, striped + s1, stripColour);
         for (std::size_t x = 0; x < width; ++x) {
-            if (m_columns[x] != kPaintNone) {
-                plain[static_cast<std::ptrdiff_t>(x)] = rgb[m_columns[x]];
-                striped[static_cast<std::ptrdiff_t>(x)] = rgb[m_columns[x]];
-            }
+            // A mask, not a branch: bars and gaps alternate every few columns.
+            const QRgb painted = 0u - static_cast<QRgb>(m_columns[x] != kPaintNone);
+            const QRgb colour = rgb[m_columns[x]] & painted;
+            const auto at = static_cast<std::ptrdiff_t>(x);
+            plain[at] = colour | (plain[at] & ~painted);
+            striped[at] = colour | (striped[at] & ~painted);
         }
         // Each band of equal lines is a fill with the line as a texture: the rasterizer copies it into every row.
         auto band = [&](int y0, int y1, std::size_t line) {
@@ -988,8 +990,11 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
             std::copy(behind.begin(), behind.end(), line);
             continue;
         }
-        for (std::size_t c = 0; c < columns; ++c)
-            line[c] = y >= busyTopAt[c] ? busyRgb : behind[c];
+        for (std::size_t c = 0; c < columns; ++c) {
+            // A mask, not a branch: the busy bars' tops are ragged, and mispredictions cost more than the pixels.
+            const QRgb busyMask = 0u - static_cast<QRgb>(y >= busyTopAt[c]);
+            line[c] = (busyRgb & busyMask) | (behind[c] & ~busyMask);
+        }
     }
     if (!backlogLine.isEmpty()) {
         backlogLine << QPointF(lastX, backlogLine.back().y());
