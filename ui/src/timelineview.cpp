@@ -362,10 +362,10 @@ struct ShapedText {
     double height = 0; ///< of the line
 };
 
-/// `text` in `font` laid out as drawText() lays out a single line.
-ShapedText shapeText(const QString& text, const QFont& font)
+/// `text` in `font` laid out as drawText() on `device` lays out a single line.
+ShapedText shapeText(const QString& text, const QFont& font, const QPaintDevice* device)
 {
-    QTextLayout layout(text, font);
+    QTextLayout layout(text, font, device);
     QTextOption option;
     option.setWrapMode(QTextOption::NoWrap);
     layout.setTextOption(option);
@@ -463,12 +463,14 @@ std::int64_t tickStep(std::int64_t spanNs, int widthPx, int minPx)
 /// What the lanes write again and again, shaped once for the widget's font: "#", the digits, each label and each
 /// "N jobs". A job's text is composed from them ("#" + digits + " label"), so nothing grows with the number of jobs.
 struct TimelineView::TextCache {
-    explicit TextCache(const QFont& f)
-        : font(f)
+    TextCache(const QFont& f, const QPaintDevice* d)
+        : device(d)
+        , dpi(d->logicalDpiY())
+        , font(f)
         , smallFont(f)
     {
         smallFont.setPointSizeF(font.pointSizeF() * 0.85);
-        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font).runs;
+        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font, device).runs;
         if (runs.size() != 1 || runs.front().glyphIndexes().size() != 12)
             return; // a font without its own digits: the lanes fall back to drawText()
         const QGlyphRun& run = runs.front();
@@ -484,7 +486,8 @@ struct TimelineView::TextCache {
     {
         auto it = labels.find(labelId);
         if (it == labels.end())
-            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font).runs).first;
+            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font, device).runs)
+                     .first;
         return it->second;
     }
     const std::vector<QGlyphRun>& fold(int count)
@@ -493,7 +496,7 @@ struct TimelineView::TextCache {
             folds.clear(); // counts of long-gone views
         auto it = folds.find(count);
         if (it == folds.end())
-            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font).runs).first;
+            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font, device).runs).first;
         return it->second;
     }
     /// "#<id>" with its baseline-left at `at`; returns the x where it ends.
@@ -523,10 +526,12 @@ struct TimelineView::TextCache {
             cache.clear(); // texts of long-gone views
         auto it = cache.find(s);
         if (it == cache.end())
-            it = cache.insert(s, shapeText(s, small ? smallFont : font));
+            it = cache.insert(s, shapeText(s, small ? smallFont : font, device));
         return *it;
     }
 
+    const QPaintDevice* device; ///< the view: its DPI sizes the glyphs
+    int dpi; ///< the view's logical DPI when shaped
     QFont font;
     QFont smallFont; ///< the axis' (85 %)
     QHash<QString, ShapedText> texts;
@@ -543,8 +548,8 @@ TimelineView::~TimelineView() = default;
 
 TimelineView::TextCache& TimelineView::textCache() const
 {
-    if (!m_textCache)
-        m_textCache = std::make_unique<TextCache>(font());
+    if (!m_textCache || m_textCache->dpi != logicalDpiY()) // shaped for another screen's DPI: again
+        m_textCache = std::make_unique<TextCache>(font(), this);
     return *m_textCache;
 }
 
@@ -1306,8 +1311,8 @@ const QImage& TimelineView::laneNamesImage(const Layout& l, qreal dpr) const
     const QFontMetrics fm = fontMetrics();
     const bool labels = l.laneHeight >= fm.height() - 2;
     // Everything the names depend on; the font is not in it because a font change clears the key.
-    std::vector<std::int64_t> key { static_cast<std::int64_t>(std::lround(dpr * 1000)), l.left, top, l.lanesTop,
-        l.laneHeight, bottom, labels ? 1 : 0 };
+    std::vector<std::int64_t> key { static_cast<std::int64_t>(std::lround(dpr * 1000)), logicalDpiY(), l.left, top,
+        l.lanesTop, l.laneHeight, bottom, labels ? 1 : 0 };
     for (int i = 0; i < l.laneCount && l.lanesTop + i * l.laneHeight <= bottom; ++i) {
         const std::int32_t lane = m_laneOrder[static_cast<std::size_t>(i)];
         key.push_back(lane);
