@@ -223,9 +223,8 @@ private:
     qsizetype m_stride = 0;
 };
 
-/// One row of bars as pixel columns, each holding the colour painted there last: bars that share a column resolve as
-/// if painted one by one, however many fall into it (level of detail without losing a job's column). Drawn as one
-/// image (draw) or as one rectangle per run of a colour (flush).
+/// One row of ticks as pixel columns, each holding the colour painted there last: ticks that share a column resolve
+/// as if painted one by one, however many fall into it, and each run of a colour becomes one rectangle.
 class ColumnRow {
 public:
     /// Columns [left, right).
@@ -244,60 +243,6 @@ public:
             std::fill(m_columns.begin() + x0, m_columns.begin() + x1, colour);
     }
     void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
-    /// Draws rows [top, top + height), every pixel of them, opaque: the painted columns over `backdrop` (what lies
-    /// below the bars: background and grid), and over `strip` (lifetime band) in its rows and columns. Two lines are
-    /// composed in `buffer` (scratch, reused) and filled into the rows as textures: the rasterizer copies them.
-    void draw(QPainter& p, int top, int height, const std::vector<QRgb>& backdrop, const QRect& strip, QRgb stripColour,
-        std::vector<QRgb>& buffer) const
-    {
-        if (height <= 0 || m_columns.empty())
-            return;
-        static const std::array<QRgb, kPaintCount> rgb = [] {
-            std::array<QRgb, kPaintCount> a {};
-            for (std::size_t c = 0; c < a.size(); ++c)
-                a[c] = fillColours()[c].rgb();
-            return a;
-        }();
-        const std::size_t width = m_columns.size();
-        if (buffer.size() < width * 2)
-            buffer.resize(width * 2);
-        // Line 0: without the strip; line 1: with it.
-        const auto plain = buffer.begin();
-        const auto striped = buffer.begin() + static_cast<std::ptrdiff_t>(width);
-        std::copy_n(backdrop.begin(), width, plain);
-        std::copy_n(backdrop.begin(), width, striped);
-        const int s0 = std::clamp(strip.left() - m_left, 0, static_cast<int>(width));
-        const int s1 = std::clamp(strip.left() + strip.width() - m_left, s0, static_cast<int>(width));
-        std::fill(striped + s0, striped + s1, stripColour);
-        for (std::size_t x = 0; x < width; ++x) {
-            // A mask, not a branch: bars and gaps alternate every few columns.
-            const QRgb painted = 0u - static_cast<QRgb>(m_columns[x] != kPaintNone);
-            const QRgb colour = rgb[m_columns[x]] & painted;
-            const auto at = static_cast<std::ptrdiff_t>(x);
-            plain[at] = colour | (plain[at] & ~painted);
-            striped[at] = colour | (striped[at] & ~painted);
-        }
-        // Each band of equal lines is a fill with the line as a texture: the rasterizer copies it into every row.
-        auto band = [&](int y0, int y1, std::size_t line) {
-            if (y1 <= y0)
-                return;
-            const QImage image(reinterpret_cast<const uchar*>(buffer.data() + width * line), static_cast<int>(width), 1,
-                static_cast<qsizetype>(width * sizeof(QRgb)), QImage::Format_RGB32);
-            p.fillRect(QRect(m_left, y0, static_cast<int>(width), y1 - y0), QBrush(image));
-        };
-        p.setBrushOrigin(m_left, 0);
-        const int bottom = top + height;
-        if (s1 > s0 && !strip.isEmpty()) {
-            const int stripTop = std::clamp(strip.top(), top, bottom);
-            const int stripBottom = std::clamp(strip.top() + strip.height(), stripTop, bottom);
-            band(top, stripTop, 0);
-            band(stripTop, stripBottom, 1);
-            band(stripBottom, bottom, 0);
-        } else {
-            band(top, bottom, 0);
-        }
-        p.setBrushOrigin(0, 0);
-    }
     /// Adds the runs as rectangles of rows [top, top + height).
     void flush(int top, int height, RectBatches& out) const
     {
@@ -316,6 +261,75 @@ public:
 private:
     int m_left = 0;
     std::vector<Paint> m_columns;
+};
+
+/// A lane's bar rows as two lines of pixels, without and with the lifetime strip, over what lies below the bars
+/// (background, grid). Bars paint both lines in the order they come, so bars that share a column resolve as if
+/// painted one by one, however many fall into it (level of detail without losing a job's column). The lines are then
+/// filled into the rows as textures: the rasterizer copies them, where a fill per bar cost more than everything else.
+class LaneLines {
+public:
+    /// Columns [left, left + backdrop.size()); `strip`: the lifetime strip (its columns and rows), may be empty.
+    void reset(int left, const std::vector<QRgb>& backdrop, const QRect& strip, QRgb stripColour)
+    {
+        m_left = left;
+        m_strip = strip;
+        m_plain.assign(backdrop.begin(), backdrop.end());
+        m_striped.assign(backdrop.begin(), backdrop.end());
+        const int size = static_cast<int>(backdrop.size());
+        const int s0 = std::clamp(strip.left() - left, 0, size);
+        const int s1 = std::clamp(strip.left() + strip.width() - left, s0, size);
+        std::fill(m_striped.begin() + s0, m_striped.begin() + s1, stripColour);
+    }
+    /// Paints columns [x0, x1).
+    void paint(int x0, int x1, Paint colour) noexcept
+    {
+        static const std::array<QRgb, kPaintCount> rgb = [] {
+            std::array<QRgb, kPaintCount> a {};
+            for (std::size_t c = 0; c < a.size(); ++c)
+                a[c] = fillColours()[c].rgb();
+            return a;
+        }();
+        const int size = static_cast<int>(m_plain.size());
+        x0 = std::clamp(x0 - m_left, 0, size);
+        x1 = std::clamp(x1 - m_left, 0, size);
+        if (x0 >= x1)
+            return;
+        std::fill(m_plain.begin() + x0, m_plain.begin() + x1, rgb[colour]);
+        std::fill(m_striped.begin() + x0, m_striped.begin() + x1, rgb[colour]);
+    }
+    void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
+    /// Fills rows [top, top + height), every pixel of them, opaque.
+    void draw(QPainter& p, int top, int height) const
+    {
+        if (height <= 0 || m_plain.empty())
+            return;
+        auto band = [&](int y0, int y1, const std::vector<QRgb>& line) {
+            if (y1 <= y0)
+                return;
+            const QImage image(reinterpret_cast<const uchar*>(line.data()), static_cast<int>(line.size()), 1,
+                static_cast<qsizetype>(line.size() * sizeof(QRgb)), QImage::Format_RGB32);
+            p.fillRect(QRect(m_left, y0, static_cast<int>(line.size()), y1 - y0), QBrush(image));
+        };
+        p.setBrushOrigin(m_left, 0);
+        const int bottom = top + height;
+        if (!m_strip.isEmpty()) {
+            const int stripTop = std::clamp(m_strip.top(), top, bottom);
+            const int stripBottom = std::clamp(m_strip.top() + m_strip.height(), stripTop, bottom);
+            band(top, stripTop, m_plain);
+            band(stripTop, stripBottom, m_striped);
+            band(stripBottom, bottom, m_plain);
+        } else {
+            band(top, bottom, m_plain);
+        }
+        p.setBrushOrigin(0, 0);
+    }
+
+private:
+    int m_left = 0;
+    QRect m_strip;
+    std::vector<QRgb> m_plain;
+    std::vector<QRgb> m_striped;
 };
 
 /// StepSeries::maxIn() and valueAt() for a sweep whose times never decrease: one pass over the points instead of
@@ -854,7 +868,7 @@ void TimelineView::paintEvent(QPaintEvent*)
         background(l.right, l.reactorTop, w, l.reactorTop + kReactorHeight);
         int y = l.reactorTop + kReactorHeight;
         for (int i = 0; i < l.laneCount && l.lanesTop + i * l.laneHeight <= height(); ++i) {
-            const int barTop = l.lanesTop + i * l.laneHeight + 1; // ColumnRow::draw covers [left, right + 2)
+            const int barTop = l.lanesTop + i * l.laneHeight + 1; // LaneLines::draw covers [left, right + 2)
             background(l.left, y, w, barTop);
             background(l.right + 2, barTop, w, barTop + l.barHeight);
             y = barTop + l.barHeight;
@@ -1141,34 +1155,50 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
     GlyphBatch barText;
     GlyphBatch foldText;
     RectBatches fills;
-    std::vector<ColumnRow> rows(static_cast<std::size_t>(std::max(0, l.laneCount)));
-    std::vector<QRect> strips(rows.size());
+    LaneLines columns;
     const int barH = l.barHeight;
+    // What lies below the bars: background, and the grid drawn by paintAxis().
+    std::vector<QRgb> backdrop(static_cast<std::size_t>(std::max(0, l.right + 2 - l.left)), kBackground.rgb());
+    for (const std::int64_t t : tickTimes(l)) {
+        const int column = gridColumn(xOf(t, l)) - l.left;
+        if (column >= 0 && column < static_cast<int>(backdrop.size()))
+            backdrop[static_cast<std::size_t>(column)] = kGrid.rgb();
+    }
     for (int i = 0; i < l.laneCount; ++i) {
         const std::int32_t laneIndex = m_laneOrder[static_cast<std::size_t>(i)];
         const WorkerLane& lane = lanes[static_cast<std::size_t>(laneIndex)];
         const int top = l.lanesTop + i * l.laneHeight;
         if (top > height())
             break;
-        ColumnRow& columns = rows[static_cast<std::size_t>(i)];
-        columns.reset(l.left, l.right + 2);
         // Lifetime band, with the idle time as a thin strip.
         const std::int64_t born = lane.createdNs == kNoTime ? m_data->earliestNs() : lane.createdNs;
         const bool retired = lane.retiredNs != kNoTime && lane.retiredNs <= nowNs;
         const std::int64_t died = retired ? lane.retiredNs : nowNs;
-        if (born != kNoTime && born <= nowNs && died >= t0 && born <= t1) {
-            const double x0 = std::max<double>(l.left, xAt(born));
-            const double x1 = std::min<double>(l.right, xAt(died));
-            // Drawn with the bars where it lies within their rows (ColumnRow::draw), else filled before them.
-            const QRect strip = fillRectOf(QRectF(x0, top + barH / 2.0 - 1, x1 - x0, 3));
-            const QRect withinBars = strip & QRect(strip.left(), top + 1, strip.width(), barH);
-            strips[static_cast<std::size_t>(i)] = withinBars;
-            if (withinBars != strip)
-                fills.add(kPaintLifetime, strip);
+        const bool alive = born != kNoTime && born <= nowNs && died >= t0 && born <= t1;
+        double bornX = 0;
+        double diedX = 0;
+        QRect strip; // the part within the bars' rows, drawn with them (LaneLines); any rest is filled on its own
+        if (alive) {
+            bornX = std::max<double>(l.left, xAt(born));
+            diedX = std::min<double>(l.right, xAt(died));
+            const QRect band = fillRectOf(QRectF(bornX, top + barH / 2.0 - 1, diedX - bornX, 3));
+            const int barsTop = top + 1;
+            const int barsEnd = top + 1 + barH;
+            strip = band & QRect(band.left(), barsTop, band.width(), barH);
+            if (band.top() < barsTop)
+                fills.add(kPaintLifetime,
+                    QRect(band.left(), band.top(), band.width(), std::min(barsTop, band.bottom() + 1) - band.top()));
+            if (band.bottom() >= barsEnd) {
+                const int from = std::max(barsEnd, band.top());
+                fills.add(kPaintLifetime, QRect(band.left(), from, band.width(), band.bottom() + 1 - from));
+            }
+        }
+        columns.reset(l.left, backdrop, strip, fillColours()[kPaintLifetime].rgb());
+        if (alive) {
             if (xAt(born) >= l.left)
-                columns.paint(fillRectOf(QRectF(x0, top + 1, 2, barH)), kPaintBusy);
+                columns.paint(fillRectOf(QRectF(bornX, top + 1, 2, barH)), kPaintBusy);
             if (retired && xAt(died) <= l.right)
-                columns.paint(fillRectOf(QRectF(x1 - 2, top + 1, 2, barH)), kPaintFailed);
+                columns.paint(fillRectOf(QRectF(diedX - 2, top + 1, 2, barH)), kPaintFailed);
         }
 
         // A bar's label waits for the next bar or fold: that one's first column bounds it.
@@ -1260,18 +1290,9 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
         }
         flushFold(std::numeric_limits<double>::infinity());
         placeLabel(std::numeric_limits<int>::max() - 1);
+        columns.draw(p, top + 1, barH);
     }
-    // Each lane's bar rows from its pixel line (thousands of fills cost more): background, grid, lifetime strip, bars.
-    std::vector<QRgb> backdrop(static_cast<std::size_t>(std::max(0, l.right + 2 - l.left)), kBackground.rgb());
-    for (const std::int64_t t : tickTimes(l)) {
-        const int column = gridColumn(xOf(t, l)) - l.left;
-        if (column >= 0 && column < static_cast<int>(backdrop.size()))
-            backdrop[static_cast<std::size_t>(column)] = kGrid.rgb();
-    }
-    fills.paint(p);
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        rows[i].draw(p, l.lanesTop + static_cast<int>(i) * l.laneHeight + 1, barH, backdrop, strips[i],
-            fillColours()[kPaintLifetime].rgb(), m_laneBuffer);
+    fills.paint(p); // lifetime strips where they reach beyond the bars' rows (lanes too low for both)
     barText.paint(p, Qt::black);
     foldText.paint(p, Qt::white);
     bool white = false;

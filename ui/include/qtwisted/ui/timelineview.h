@@ -163,7 +163,6 @@ private:
     void drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const;
     mutable std::unique_ptr<TextCache> m_textCache; ///< labels, counts and short texts shaped once
     mutable QImage m_poolImage; ///< scratch of paintPool(), kept to spare an allocation per paint
-    mutable std::vector<QRgb> m_laneBuffer; ///< scratch of paintLanes()
     mutable QImage m_laneNamesImage;
     mutable std::vector<std::int64_t> m_laneNamesKey; ///< what m_laneNamesImage was drawn for
     mutable QImage m_resizeLine; ///< a resize marker's dash-dot line, two columns wide, as tall as the widget
