@@ -410,6 +410,63 @@ private Q_SLOTS:
 
     /// Level of detail: thousands of jobs far narrower than a pixel fold into blocks, yet every lane that ran jobs
     /// still shows job-coloured pixels, and a lone job of 20 µs in a 10 s view still gets its pixel column.
+    void reactorCallFloodDrawsWithoutHolesAndKeepsALoneCall()
+    {
+        // 14 000 calls of 10 µs every 0.5 ms for 7 s, then one lone call at 9 s: the reactor lane folds the flood
+        // into pixel columns (bench_guilateness), and must neither leave holes in it nor lose the lone call.
+        constexpr std::int64_t kOrigin = 1'000'000'000'000;
+        constexpr std::int64_t kUs = 1'000;
+        std::vector<TraceEvent> events;
+        auto call = [&](std::uint64_t id, std::int64_t t) {
+            TraceEvent e;
+            e.api = ApiKind::CallFromThread;
+            e.jobId = id;
+            e.kind = TraceEventKind::JobQueued;
+            e.timeNs = t;
+            events.push_back(e);
+            e.kind = TraceEventKind::JobStarted;
+            events.push_back(e);
+            e.kind = TraceEventKind::JobFinished;
+            e.timeNs = t + 10 * kUs;
+            e.durationNs = 10 * kUs;
+            events.push_back(e);
+        };
+        std::uint64_t id = 1;
+        for (int i = 0; i < 14'000; ++i, ++id)
+            call(id, kOrigin + i * 500 * kUs);
+        call(id, kOrigin + 9'000'000 * kUs);
+        TraceData data;
+        data.setTimeOrigin(kOrigin);
+        data.append(events);
+        QCOMPARE(data.reactor().calls.all().size(), std::size_t { 14'001 });
+
+        TimelineView view;
+        view.resize(800, 300);
+        view.setTraceData(&data, false);
+        const QImage image = view.grab().toImage().convertToFormat(QImage::Format_RGB32);
+        // Only reactor calls are in this trace: every pixel column showing the finished colour is theirs.
+        const QRgb finished = QColor(0x42, 0xa5, 0xf5).rgb();
+        std::vector<bool> coloured(static_cast<std::size_t>(image.width()), false);
+        for (int y = 0; y < image.height(); ++y) {
+            const auto* line = reinterpret_cast<const QRgb*>(image.constScanLine(y));
+            for (int x = 0; x < image.width(); ++x)
+                coloured[static_cast<std::size_t>(x)] = coloured[static_cast<std::size_t>(x)] || line[x] == finished;
+        }
+        std::vector<std::pair<int, int>> runs; // [first, last] columns
+        for (int x = 0; x < image.width(); ++x) {
+            if (!coloured[static_cast<std::size_t>(x)])
+                continue;
+            if (!runs.empty() && runs.back().second == x - 1)
+                runs.back().second = x;
+            else
+                runs.emplace_back(x, x);
+        }
+        QCOMPARE(runs.size(), std::size_t { 2 }); // the flood without a hole, and the lone call
+        QVERIFY2(runs[0].second - runs[0].first > 200, qPrintable(QString::number(runs[0].second - runs[0].first)));
+        QVERIFY(runs[1].second - runs[1].first < 5);
+        QVERIFY(runs[1].first - runs[0].second > 50); // the 2 s gap
+    }
+
     void jobsNarrowerThanAPixelStayVisible()
     {
         constexpr std::int64_t kOrigin = 1'000'000'000'000;

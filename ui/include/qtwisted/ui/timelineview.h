@@ -95,6 +95,9 @@ private:
         int laneHeight = 0;
         int barHeight = 0; ///< of the job bars, from laneTop + 1
         int laneCount = 0;
+        /// The visible start, read once per layout: in follow mode it moves with the clock, and one paint must map
+        /// every time with the same origin (and not read the clock per bar).
+        std::int64_t startNs = 0;
     };
     Layout layout() const;
     struct ViewState {
