@@ -143,6 +143,15 @@ private Q_SLOTS:
         QCOMPARE(m_reactor->getThreadPool().maxThreads(), 7);
         QCOMPARE(spin->value(), 7);
 
+        // Typing "16" resizes once, on Enter: never to 1 on the way.
+        spin->setFocus();
+        spin->selectAll();
+        QTest::keyClicks(spin, QStringLiteral("16"));
+        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 7);
+        QTest::keyClick(spin, Qt::Key_Return);
+        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 16);
+        spin->setValue(7);
+
         auto* pause = find<QPushButton>("pauseButton");
         QTest::mouseClick(pause, Qt::LeftButton);
         QCOMPARE(m_reactor->getThreadPool().maxThreads(), 0);

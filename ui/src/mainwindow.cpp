@@ -291,6 +291,8 @@ QWidget* MainWindow::createPoolPanel()
     m_maxThreads->setRange(1, ScenarioLimits::maxPoolSize);
     m_maxThreads->setValue(m_controller.maxThreads());
     m_maxThreads->setToolTip(tr("Maximum threads: reactor.suggestThreadPoolSize(n), applied live"));
+    // Applied on Enter, focus change or the arrows, not per keystroke: typing "16" must not resize to 1 first.
+    m_maxThreads->setKeyboardTracking(false);
     m_maxSlider = new QSlider(Qt::Horizontal);
     m_maxSlider->setObjectName(QStringLiteral("maxThreadsSlider"));
     m_maxSlider->setRange(1, kSliderMax);
@@ -306,6 +308,7 @@ QWidget* MainWindow::createPoolPanel()
     m_minThreads->setRange(0, ScenarioLimits::maxPoolSize);
     m_minThreads->setValue(m_controller.minThreads());
     m_minThreads->setToolTip(tr("Minimum threads kept alive (raises the maximum if needed)"));
+    m_minThreads->setKeyboardTracking(false);
     form->addRow(tr("Min threads"), m_minThreads);
 
     m_pause = new QPushButton(tr("&Pause pool"));
