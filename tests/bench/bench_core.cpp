@@ -93,12 +93,12 @@ double rssKiB()
 
 // ---- callFromThread vs invokeMethod(Queued) ----------------------------------------------------------------------
 
-/// Calls per second from `producers` threads posting g.calls in total; time until the last one ran.
-double callFromThreadThroughput(int producers)
+/// Calls per second from `producers` threads posting `calls` (default g.calls) in total; time until the last ran.
+double callFromThreadThroughput(int producers, int calls = 0)
 {
     Reactor reactor;
     int ran = 0;
-    const int n = g.calls / producers * producers;
+    const int n = (calls > 0 ? calls : g.calls) / producers * producers;
     Clock::time_point t0;
     Clock::time_point t1;
     std::vector<std::thread> threads;
@@ -630,38 +630,14 @@ Resize qtResize()
 
 // ---- memory after a flood ------------------------------------------------------------------------------------------
 
-/// RSS growth in percent after g.flood callFromThread calls were posted (from 4 producers) and drained.
-void flood(int calls)
-{
-    Reactor reactor;
-    std::atomic<int> ran { 0 };
-    std::vector<std::thread> producers;
-    const int n = calls / 4 * 4;
-    reactor.callWhenRunning([&] {
-        for (int p = 0; p < 4; ++p) {
-            producers.emplace_back([&] {
-                for (int i = 0; i < n / 4; ++i) {
-                    reactor.callFromThread([&] {
-                        if (++ran == n)
-                            reactor.stop();
-                    });
-                }
-            });
-        }
-    });
-    reactor.run();
-    for (auto& t : producers)
-        t.join();
-}
-
 /// RSS growth in percent after g.flood callFromThread calls (4 producers) drained; the baseline is taken after a
 /// small flood of the same shape, so that one-time costs (the producers' malloc arenas, Qt's event machinery) are
 /// in it and only what the big flood leaves is measured.
 double floodRssGrowthPercent(double& before, double& after)
 {
-    flood(10'000);
+    (void)callFromThreadThroughput(4, 10'000);
     before = rssKiB();
-    flood(g.flood);
+    (void)callFromThreadThroughput(4, g.flood);
     after = rssKiB();
     return (after - before) / before * 100.0;
 }
