@@ -78,6 +78,15 @@ double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
+/// The median of every thread's samples together.
+double medianOfAll(const std::vector<std::vector<double>>& perThread)
+{
+    std::vector<double> all;
+    for (const auto& s : perThread)
+        all.insert(all.end(), s.begin(), s.end());
+    return median(std::move(all));
+}
+
 /// Resident set size in KiB, from /proc/self/status (-1 if unknown).
 double rssKiB()
 {
@@ -443,10 +452,7 @@ std::pair<double, double> blockingCalls(int workers, int perWorker)
         }
     });
     reactor.run();
-    std::vector<double> all;
-    for (const auto& s : samples)
-        all.insert(all.end(), s.begin(), s.end());
-    return { median(all), workers * perWorker / seconds(t1 - t0) };
+    return { medianOfAll(samples), workers * perWorker / seconds(t1 - t0) };
 }
 
 std::pair<double, double> blockingQueued(int workers, int perWorker)
@@ -483,10 +489,7 @@ std::pair<double, double> blockingQueued(int workers, int perWorker)
     loop.exec();
     for (auto& t : threads)
         t.join();
-    std::vector<double> all;
-    for (const auto& s : samples)
-        all.insert(all.end(), s.begin(), s.end());
-    return { median(all), workers * perWorker / seconds(t1 - t0) };
+    return { medianOfAll(samples), workers * perWorker / seconds(t1 - t0) };
 }
 
 // ---- sleeping-job makespan -----------------------------------------------------------------------------------------
