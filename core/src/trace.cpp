@@ -8,10 +8,13 @@
 #include <QHash>
 #include <QList>
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
+#include <cstring>
 #include <mutex>
-#include <thread>
+#include <type_traits>
 
 namespace qtwisted {
 
@@ -82,65 +85,272 @@ std::uint32_t ScopedJobLabel::current() noexcept
 
 namespace detail {
 
+struct alignas(64) TraceSink::Chunk {
+    std::atomic<std::uint32_t> count { 0 }; ///< events written; stored only by the owning thread (release)
+    std::uint32_t read = 0; ///< events drained (under the sink's mutex)
+    std::size_t activeIndex = 0; ///< position in m_active while a thread owns the chunk
+    Chunk* next = nullptr; ///< link in the free stack or the queue
+    std::byte* events = nullptr;
+
+    void put(std::uint32_t i, const TraceEvent& event) noexcept
+    {
+        std::memcpy(events + std::size_t { i } * sizeof(TraceEvent), &event, sizeof(TraceEvent));
+    }
+    TraceEvent at(std::uint32_t i) const noexcept
+    {
+        TraceEvent e;
+        std::memcpy(&e, events + std::size_t { i } * sizeof(TraceEvent), sizeof(TraceEvent));
+        return e;
+    }
+};
+
+namespace {
+
+static_assert(std::is_trivially_copyable_v<TraceEvent>, "events are copied as bytes");
+static_assert(sizeof(TraceEvent) == 56, "trace.h documents the size of an event");
+
+std::atomic<std::uint64_t> g_nextSinkId { 1 };
+
+/// The chunk a thread appends to, per sink. A sink is matched by its id (never reused), so a stale entry of a
+/// destroyed sink is never touched; the weak pointer hands the chunk back when the thread exits.
+struct OwnedChunk {
+    std::uint64_t sinkId = 0;
+    TraceSink::Chunk* chunk = nullptr;
+    std::weak_ptr<TraceSink> sink;
+
+    void giveBack() noexcept
+    {
+        if (chunk) {
+            if (const auto alive = sink.lock())
+                alive->release(chunk);
+        }
+        sinkId = 0;
+        chunk = nullptr;
+        sink.reset();
+    }
+};
+
+struct OwnedChunks {
+    static constexpr std::size_t kSinks = 4; // a thread recording into more sinks at once hands chunks back in turn
+    std::array<OwnedChunk, kSinks> slots {};
+    std::size_t nextEviction = 0;
+
+    OwnedChunks() = default;
+    ~OwnedChunks()
+    {
+        for (OwnedChunk& slot : slots)
+            slot.giveBack();
+    }
+    OwnedChunks(const OwnedChunks&) = delete;
+    OwnedChunks& operator=(const OwnedChunks&) = delete;
+    OwnedChunks(OwnedChunks&&) = delete;
+    OwnedChunks& operator=(OwnedChunks&&) = delete;
+};
+
+thread_local OwnedChunks t_owned;
+
+} // namespace
+
 TraceSink::TraceSink(std::size_t capacity)
+    : m_id(g_nextSinkId.fetch_add(1, std::memory_order_relaxed))
 {
-    const std::size_t size = std::bit_ceil(std::max<std::size_t>(capacity, 1024));
-    m_slots = std::make_unique<Slot[]>(size);
-    m_mask = size - 1;
-    for (std::size_t i = 0; i < size; ++i)
-        m_slots[i].seq.store(i, std::memory_order_relaxed);
+    const std::size_t events = std::bit_ceil(std::max<std::size_t>(capacity, 1024));
+    // At least 64 chunks, so that many threads can record at once; at most 512 events (28 KiB) per chunk.
+    m_chunkEvents = std::clamp<std::size_t>(events / 256, 16, 512);
+    m_chunkCount = events / m_chunkEvents;
+    m_chunks = std::make_unique<Chunk[]>(m_chunkCount);
+    // Touched here, so that recording never waits for the kernel to map a page.
+    m_storage = std::make_unique<std::byte[]>(events * sizeof(TraceEvent));
+    for (std::size_t i = m_chunkCount; i-- > 0;) {
+        m_chunks[i].events = m_storage.get() + i * m_chunkEvents * sizeof(TraceEvent);
+        m_chunks[i].next = m_free;
+        m_free = &m_chunks[i];
+    }
+    m_active.reserve(m_chunkCount);
 }
+
+TraceSink::~TraceSink() = default;
 
 void TraceSink::record(const TraceEvent& event) noexcept
 {
-    const std::uint64_t pos = m_enqueue.fetch_add(1, std::memory_order_relaxed);
-    Slot& slot = m_slots[pos & m_mask];
-    for (;;) {
-        const std::uint64_t seq = slot.seq.load(std::memory_order_acquire);
-        if (seq == pos) {
-            slot.event = event;
-            slot.seq.store(pos + 1, std::memory_order_release);
-            return;
+    for (OwnedChunk& slot : t_owned.slots) {
+        if (slot.sinkId != m_id)
+            continue;
+        if (Chunk* c = slot.chunk) {
+            const std::uint32_t n = c->count.load(std::memory_order_relaxed);
+            if (n < m_chunkEvents) {
+                c->put(n, event);
+                c->count.store(n + 1, std::memory_order_release);
+                return;
+            }
         }
-        // Our slot still holds an event of the previous lap: full, so the oldest event goes.
-        TraceEvent discarded;
-        if (pop(discarded))
-            m_dropped.fetch_add(1, std::memory_order_relaxed);
-        else
-            std::this_thread::yield(); // the oldest is still being written by its producer
+        break;
     }
+    recordSlow(event);
 }
 
-bool TraceSink::pop(TraceEvent& out) noexcept
+void TraceSink::recordSlow(const TraceEvent& event) noexcept
 {
-    std::uint64_t pos = m_dequeue.load(std::memory_order_relaxed);
-    for (;;) {
-        Slot& slot = m_slots[pos & m_mask];
-        const std::uint64_t seq = slot.seq.load(std::memory_order_acquire);
-        const auto diff = static_cast<std::int64_t>(seq - (pos + 1));
-        if (diff == 0) {
-            if (m_dequeue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-                out = slot.event;
-                slot.seq.store(pos + m_mask + 1, std::memory_order_release);
-                return true;
-            }
-        } else if (diff < 0) {
-            return false; // empty
-        } else {
-            pos = m_dequeue.load(std::memory_order_relaxed);
+    OwnedChunks& owned = t_owned;
+    OwnedChunk* slot = nullptr;
+    for (OwnedChunk& s : owned.slots) {
+        if (s.sinkId == m_id) {
+            slot = &s;
+            break;
         }
+    }
+    if (!slot) {
+        for (OwnedChunk& s : owned.slots) {
+            if (s.sinkId == 0 || s.sink.expired()) {
+                slot = &s;
+                break;
+            }
+        }
+        if (!slot) {
+            slot = &owned.slots[owned.nextEviction++ % OwnedChunks::kSinks];
+            slot->giveBack();
+        }
+        slot->sinkId = m_id;
+        slot->chunk = nullptr;
+        slot->sink = weak_from_this();
+    }
+
+    std::lock_guard lock(m_mutex);
+    if (slot->chunk)
+        retireLocked(slot->chunk); // full: the consumer takes it from the queue
+    slot->chunk = takeChunkLocked();
+    if (!slot->chunk) {
+        // Every chunk is owned by a recording thread (more threads than chunks): this event cannot be kept.
+        m_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    slot->chunk->put(0, event);
+    slot->chunk->count.store(1, std::memory_order_release);
+}
+
+TraceSink::Chunk* TraceSink::takeChunkLocked() noexcept
+{
+    Chunk* c = m_free;
+    if (c) {
+        m_free = c->next;
+    } else if (m_queuedHead) {
+        // Full: the oldest queued chunk goes, with whatever of it was not drained yet.
+        c = m_queuedHead;
+        m_queuedHead = c->next;
+        if (!m_queuedHead)
+            m_queuedTail = nullptr;
+        m_dropped.fetch_add(c->count.load(std::memory_order_relaxed) - c->read, std::memory_order_relaxed);
+        c->count.store(0, std::memory_order_relaxed);
+        c->read = 0;
+    } else {
+        return nullptr;
+    }
+    c->next = nullptr;
+    c->activeIndex = m_active.size();
+    m_active.push_back(c); // reserved for every chunk: never allocates
+    return c;
+}
+
+void TraceSink::removeActiveLocked(Chunk* chunk) noexcept
+{
+    Chunk* last = m_active.back();
+    m_active[chunk->activeIndex] = last;
+    last->activeIndex = chunk->activeIndex;
+    m_active.pop_back();
+}
+
+void TraceSink::retireLocked(Chunk* chunk) noexcept
+{
+    removeActiveLocked(chunk);
+    chunk->next = nullptr;
+    if (m_queuedTail)
+        m_queuedTail->next = chunk;
+    else
+        m_queuedHead = chunk;
+    m_queuedTail = chunk;
+}
+
+void TraceSink::recycleLocked(Chunk* chunk) noexcept
+{
+    chunk->count.store(0, std::memory_order_relaxed);
+    chunk->read = 0;
+    chunk->next = m_free;
+    m_free = chunk;
+}
+
+void TraceSink::release(Chunk* chunk) noexcept
+{
+    std::lock_guard lock(m_mutex);
+    if (chunk->count.load(std::memory_order_relaxed) > chunk->read) {
+        retireLocked(chunk);
+    } else {
+        removeActiveLocked(chunk);
+        recycleLocked(chunk);
     }
 }
 
 std::size_t TraceSink::drain(std::vector<TraceEvent>& out, std::size_t max)
 {
+    const std::size_t from = out.size();
+    std::vector<std::size_t> runs; // where each chunk's events begin in `out`
     std::size_t n = 0;
-    TraceEvent e;
-    while (n < max && pop(e)) {
-        out.push_back(e);
-        ++n;
+    {
+        std::lock_guard lock(m_mutex);
+        auto take = [&](Chunk* c) {
+            const std::uint32_t count = c->count.load(std::memory_order_acquire);
+            const std::size_t k = std::min<std::size_t>(count - c->read, max - n);
+            if (k == 0)
+                return;
+            runs.push_back(out.size());
+            for (std::size_t i = 0; i < k; ++i)
+                out.push_back(c->at(c->read++));
+            n += k;
+        };
+        // Queued chunks first (the oldest), then what recording threads have written so far, read in place.
+        while (m_queuedHead && n < max) {
+            Chunk* c = m_queuedHead;
+            take(c);
+            if (c->read == c->count.load(std::memory_order_relaxed)) {
+                m_queuedHead = c->next;
+                if (!m_queuedHead)
+                    m_queuedTail = nullptr;
+                recycleLocked(c);
+            }
+        }
+        for (std::size_t i = 0; i < m_active.size() && n < max; ++i)
+            take(m_active[i]);
     }
+    sortByTime(out, from, runs); // outside the lock: recording threads wanting a chunk do not wait for it
     return n;
+}
+
+void TraceSink::sortByTime(std::vector<TraceEvent>& out, std::size_t from, std::vector<std::size_t>& runs)
+{
+    const auto byTime = [](const TraceEvent& a, const TraceEvent& b) { return a.timeNs < b.timeNs; };
+    const auto at = [&out](std::size_t i) { return out.begin() + static_cast<std::ptrdiff_t>(i); };
+    if (runs.size() < 2 || std::is_sorted(at(from), out.end(), byTime))
+        return;
+    // Each run is one chunk: one thread's events in the order it recorded them, nearly always in time order. Merge
+    // the runs pairwise when they all are (O(n log runs)); sort otherwise. Both are stable: a thread's events that
+    // share a timestamp keep their order.
+    runs.push_back(out.size());
+    for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
+        if (!std::is_sorted(at(runs[r]), at(runs[r + 1]), byTime)) {
+            std::stable_sort(at(from), out.end(), byTime);
+            return;
+        }
+    }
+    while (runs.size() > 2) {
+        std::size_t kept = 0;
+        std::size_t r = 0;
+        for (; r + 2 < runs.size(); r += 2) {
+            std::inplace_merge(at(runs[r]), at(runs[r + 1]), at(runs[r + 2]), byTime);
+            runs[kept++] = runs[r];
+        }
+        for (; r < runs.size(); ++r)
+            runs[kept++] = runs[r];
+        runs.resize(kept);
+    }
 }
 
 } // namespace detail

@@ -5,6 +5,7 @@
 #include <qtwisted/trace.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -12,30 +13,54 @@
 
 namespace qtwisted::detail {
 
-/// A bounded multi-producer ring (after Vyukov's bounded queue): producers claim a slot with one fetch_add (never
-/// retried), the consumer frees it; when full a producer drops the oldest event itself. Every slot hand-off is an
-/// acquire/release pair on the slot's sequence number, so ThreadSanitizer sees it.
-class TraceSink {
+/// Where a recorder's events wait to be drained. Memory is a fixed set of chunks (capacity events in all). Each
+/// recording thread owns one chunk and appends to it without locks or shared atomics: a plain write and a release
+/// store of the chunk's count, which the consumer reads with an acquire load. Only when its chunk is full does a
+/// thread take the mutex, to queue the chunk for the consumer and take a free one (or, when none is free, the oldest
+/// queued chunk, whose undrained events are dropped and counted). The consumer drains queued chunks and reads the
+/// owned ones in place under the same mutex.
+class TraceSink : public std::enable_shared_from_this<TraceSink> {
 public:
+    struct Chunk;
+
     explicit TraceSink(std::size_t capacity);
+    ~TraceSink();
+    TraceSink(const TraceSink&) = delete;
+    TraceSink& operator=(const TraceSink&) = delete;
+    TraceSink(TraceSink&&) = delete;
+    TraceSink& operator=(TraceSink&&) = delete;
 
     void record(const TraceEvent& event) noexcept;
-    bool pop(TraceEvent& out) noexcept;
     std::size_t drain(std::vector<TraceEvent>& out, std::size_t max);
     std::uint64_t dropped() const noexcept { return m_dropped.load(std::memory_order_relaxed); }
-    std::size_t capacity() const noexcept { return m_mask + 1; }
+    std::size_t capacity() const noexcept { return m_chunkCount * m_chunkEvents; }
+    /// Events per chunk: the granularity in which a full recorder drops its oldest events.
+    std::size_t chunkEvents() const noexcept { return m_chunkEvents; }
+
+    /// A thread that owned `chunk` is done with it (it exits, or records into too many sinks).
+    void release(Chunk* chunk) noexcept;
+    std::uint64_t id() const noexcept { return m_id; }
 
 private:
-    // One cache line per slot: producers writing neighbouring slots never share a line.
-    struct alignas(64) Slot {
-        std::atomic<std::uint64_t> seq { 0 };
-        TraceEvent event;
-    };
-    std::unique_ptr<Slot[]> m_slots;
-    std::size_t m_mask;
-    alignas(64) std::atomic<std::uint64_t> m_enqueue { 0 };
-    alignas(64) std::atomic<std::uint64_t> m_dequeue { 0 };
-    alignas(64) std::atomic<std::uint64_t> m_dropped { 0 };
+    void recordSlow(const TraceEvent& event) noexcept;
+    Chunk* takeChunkLocked() noexcept;
+    void retireLocked(Chunk* chunk) noexcept;
+    void removeActiveLocked(Chunk* chunk) noexcept;
+    void recycleLocked(Chunk* chunk) noexcept;
+    static void sortByTime(std::vector<TraceEvent>& out, std::size_t from, std::vector<std::size_t>& runs);
+
+    const std::uint64_t m_id;
+    std::size_t m_chunkEvents = 0;
+    std::size_t m_chunkCount = 0;
+    std::unique_ptr<Chunk[]> m_chunks;
+    std::unique_ptr<std::byte[]> m_storage; // m_chunkCount * m_chunkEvents events, written as raw bytes
+
+    std::mutex m_mutex; // guards everything below, and each chunk's read position and links
+    Chunk* m_free = nullptr; // stack of empty chunks
+    Chunk* m_queuedHead = nullptr; // full (or released) chunks, oldest first
+    Chunk* m_queuedTail = nullptr;
+    std::vector<Chunk*> m_active; // chunks owned by recording threads
+    std::atomic<std::uint64_t> m_dropped { 0 };
 };
 
 /// The per-reactor / per-pool hook: one acquire load when nothing is attached. Sinks once attached stay alive as

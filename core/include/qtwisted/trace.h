@@ -38,8 +38,8 @@ enum class TraceEventKind : std::uint8_t {
     BlockingWait, ///< a thread waited in blockingCallFromThread (time = start, duration)
 };
 
-/// One recorded event. Reactor-side jobs (callFromThread, blockingCallFromThread) have worker -1.: plain data, fixed
-/// size, no allocation. Strings are interned (TraceStrings).
+/// One recorded event. Reactor-side jobs (callFromThread, blockingCallFromThread) have worker -1. Plain data, fixed
+/// size (56 bytes), no allocation. Strings are interned (TraceStrings).
 struct TraceEvent {
     std::int64_t timeNs = 0; ///< steady clock, nanoseconds
     std::int64_t durationNs = 0; ///< for ranged events, else 0
@@ -82,11 +82,22 @@ class PoolState;
 class ReactorCore;
 } // namespace detail
 
-/// Records what reactors and pools do into a bounded ring (lock-free, no allocation per event). When full, the
-/// oldest events go and dropped() counts them. Consumers drain in batches.
+/// Records what reactors and pools do into bounded memory, allocated (and touched) once when it is made.
+///
+/// The memory is a ring of chunks (capacity / 256 events each, 16 to 512). Each recording thread appends to a chunk
+/// of its own: no lock, no atomic read-modify-write and no allocation per event, and no cache line written by two
+/// threads. A full chunk joins the queue of chunks waiting to be drained; when no chunk is free, the oldest queued
+/// chunk is reused and its undrained events are dropped (dropped() counts them), so a full recorder loses its oldest
+/// events a chunk at a time. A thread keeps its chunk until it is full or the thread exits; drain() reads the events
+/// already in it, so nothing waits for a chunk to fill. If more threads record at once than there are chunks, the
+/// events of the threads left without one are dropped and counted.
+///
+/// Consumers drain in batches, each in time order (stable: one thread's events keep the order it recorded them in).
+/// An event can reach a later batch than events recorded after it on other threads (its thread was preempted
+/// between reading the clock and recording); TraceData takes events in any order.
 class TraceRecorder {
 public:
-    /// `capacity` events (rounded up to a power of two, at least 1024).
+    /// `capacity` events (rounded up to a power of two, at least 1024); 56 bytes each.
     explicit TraceRecorder(std::size_t capacity = std::size_t { 1 } << 18);
     /// Detaches from everything still attached.
     ~TraceRecorder();
@@ -101,9 +112,9 @@ public:
     void detach(Reactor& reactor);
     void detach(ThreadPool& pool);
 
-    /// Moves up to `max` of the oldest events into `out` (appending); returns how many.
+    /// Moves up to `max` events, the oldest chunks first, into `out` (appending, in time order); returns how many.
     std::size_t drain(std::vector<TraceEvent>& out, std::size_t max = SIZE_MAX);
-    /// Events lost because the ring was full.
+    /// Events lost because the recorder was full (or, rarely, had no chunk left for a thread).
     std::uint64_t dropped() const noexcept;
     std::size_t capacity() const noexcept;
 
