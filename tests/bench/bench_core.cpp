@@ -30,6 +30,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,7 @@ struct Sizes {
     int blocking4 = 8'000; ///< blocking calls over 4 workers
     bool makespan10 = true; ///< 200 x 50 ms on 10 threads (1 s per variant)
     int flood = 1'000'000; ///< the memory flood
+    int recorderEvents = 4'000'000; ///< events recorded per round by the recorder group
 };
 Sizes g;
 
@@ -216,28 +218,39 @@ double invokeMethodLatencyUs()
 
 // ---- callInThread vs QThreadPool::start -------------------------------------------------------------------------
 
-/// Empty jobs per second through qtwisted's pool (4 workers), optionally with a recorder attached and drained.
-double poolThroughput(bool traced)
+/// What the jobs of poolThroughput() carry besides the pool's own work.
+enum class PoolLoad {
+    Empty, ///< nothing: the pool alone
+    Recorder, ///< a recorder attached (3 events per job, each with a clock read), drained after the run
+    ThreeClockReads, ///< no recorder; each job reads the clock 3 times: a control for the recorder's cost
+};
+
+/// Jobs per second through qtwisted's pool (4 workers).
+double poolThroughput(PoolLoad load)
 {
     ThreadPool pool(4, 4, QStringLiteral("bench"));
     TraceRecorder recorder(1 << 20);
-    if (traced)
+    if (load == PoolLoad::Recorder)
         recorder.attach(pool);
     pool.start();
     std::atomic<int> done { 0 };
+    std::atomic<std::int64_t> clockSum { 0 };
     std::binary_semaphore finished { 0 };
     const int n = g.jobs;
+    const bool readClock = load == PoolLoad::ThreeClockReads;
     std::vector<TraceEvent> sink;
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
-        pool.callInThread([&done, &finished, n] {
+        pool.callInThread([&done, &finished, &clockSum, n, readClock] {
+            if (readClock)
+                clockSum.fetch_add(traceNow() + traceNow() + traceNow(), std::memory_order_relaxed);
             if (done.fetch_add(1, std::memory_order_relaxed) + 1 == n)
                 finished.release();
         });
     }
     finished.acquire();
     const auto t1 = Clock::now();
-    if (traced) {
+    if (load == PoolLoad::Recorder) {
         while (recorder.drain(sink, 1 << 16) > 0)
             sink.clear();
     }
@@ -631,6 +644,53 @@ Resize qtResize()
     return result;
 }
 
+// ---- the recorder on its own
+// -----------------------------------------------------------------------------------------
+
+/// Events per second that `threads` threads record together (each stamps its events with traceNow(), as the pool
+/// does), while a consumer drains every millisecond like a GUI would; everything is drained at the end.
+double recorderThroughput(int threads)
+{
+    TraceRecorder recorder(1 << 20);
+    const int perThread = g.recorderEvents / threads;
+    std::atomic<bool> stop { false };
+    std::uint64_t drained = 0;
+    std::thread consumer([&] {
+        std::vector<TraceEvent> batch;
+        while (!stop.load(std::memory_order_acquire)) {
+            batch.clear();
+            drained += recorder.drain(batch);
+            std::this_thread::sleep_for(1ms);
+        }
+    });
+    std::latch start(threads + 1);
+    std::vector<std::thread> producers;
+    for (int t = 0; t < threads; ++t) {
+        producers.emplace_back([&recorder, &start, perThread, t] {
+            start.arrive_and_wait();
+            TraceEvent e;
+            e.worker = t;
+            for (int i = 0; i < perThread; ++i) {
+                e.jobId = static_cast<std::uint64_t>(i);
+                e.timeNs = traceNow();
+                recorder.record(e);
+            }
+        });
+    }
+    start.arrive_and_wait();
+    const auto t0 = Clock::now();
+    for (auto& p : producers)
+        p.join();
+    const auto t1 = Clock::now();
+    stop.store(true, std::memory_order_release);
+    consumer.join();
+    std::vector<TraceEvent> rest;
+    drained += recorder.drain(rest);
+    if (drained + recorder.dropped() != static_cast<std::uint64_t>(perThread) * static_cast<std::uint64_t>(threads))
+        std::fprintf(stderr, "bench_core: the recorder lost events without counting them\n");
+    return static_cast<double>(perThread) * threads / seconds(t1 - t0);
+}
+
 // ---- memory after a flood ------------------------------------------------------------------------------------------
 
 /// RSS growth in percent after g.flood callFromThread calls (4 producers) drained; the baseline is taken after a
@@ -679,6 +739,7 @@ void printRows()
         { "callFromThread latency, median", "cft_latency_us", "qt_invoke_latency_us", "us", false, "<= 1.1x" },
         { "callInThread, empty jobs, 4 workers", "cit_throughput", "qt_pool_throughput", "jobs/s", true, ">= 1.0x" },
         { "callInThread with a recorder", "cit_traced_throughput", "cit_throughput", "jobs/s", true, ">= 0.85x" },
+        { "  control: 3 clock reads per job", "cit_clock3_throughput", "cit_throughput", "jobs/s", true, "(info)" },
         { "deferToThread round trip, median", "dtt_roundtrip_us", "qt_roundtrip_us", "us", false, "<= 1.0x" },
         { "deferToThread vs ping-pong floor", "dtt_roundtrip_us", "pingpong_floor_us", "us", false, "<= 1.5x" },
         { "deferToThread, 1000 in flight", "dtt_inflight_throughput", "qt_watcher_inflight_throughput", "/s", true,
@@ -695,6 +756,8 @@ void printRows()
         { "resize 2->32: 32 running after", "resize_running_ms", "qt_resize_running_ms", "ms", false, "<= 2 ms" },
         { "resize 2->32: the call took", "resize_call_ms", "qt_resize_call_ms", "ms", false, "<= 0.2 ms" },
         { "RSS growth after the flood", "rss_flood_growth_pct", nullptr, "%", false, "<= 10 %" },
+        { "recorder, 1 thread recording", "recorder_1t", nullptr, "events/s", true, "(info)" },
+        { "recorder, 4 threads recording", "recorder_4t", nullptr, "events/s", true, "(info)" },
     };
     std::printf("%-38s %26s %26s %22s  %s\n", "workload", "qtwisted median [min-max]", "Qt median [min-max]",
         "ratio median [min-max]", "target");
@@ -740,7 +803,7 @@ int main(int argc, char** argv)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the per-round values as JSON."));
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral("Comma-separated groups: cft, latency, pool, roundtrip, inflight, blocking, makespan, resize, "
-                       "flood."),
+                       "flood, recorder."),
         QStringLiteral("groups"));
     parser.addOptions({ quick, rounds, json, only });
     parser.process(app);
@@ -762,6 +825,7 @@ int main(int argc, char** argv)
         g.blocking4 = 2'000;
         g.makespan10 = false;
         g.flood = 1'000'000;
+        g.recorderEvents = 1'000'000;
     }
     for (const QString& group : parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts))
         g_only.push_back(group.trimmed().toStdString());
@@ -783,8 +847,9 @@ int main(int argc, char** argv)
             put("qt_invoke_latency_us", invokeMethodLatencyUs());
         }
         if (wanted("pool")) {
-            put("cit_throughput", poolThroughput(false));
-            put("cit_traced_throughput", poolThroughput(true));
+            put("cit_throughput", poolThroughput(PoolLoad::Empty));
+            put("cit_traced_throughput", poolThroughput(PoolLoad::Recorder));
+            put("cit_clock3_throughput", poolThroughput(PoolLoad::ThreeClockReads));
             put("qt_pool_throughput", qtPoolThroughput());
         }
         if (wanted("roundtrip")) {
@@ -828,6 +893,10 @@ int main(int argc, char** argv)
             put("resize_call_ms", ours.callMs);
             put("qt_resize_running_ms", qt.runningMs.value_or(500.0));
             put("qt_resize_call_ms", qt.callMs);
+        }
+        if (wanted("recorder")) {
+            put("recorder_1t", recorderThroughput(1));
+            put("recorder_4t", recorderThroughput(4));
         }
     }
     double rssBefore = 0;
