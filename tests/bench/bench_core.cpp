@@ -644,8 +644,7 @@ Resize qtResize()
     return result;
 }
 
-// ---- the recorder on its own
-// -----------------------------------------------------------------------------------------
+// ---- the recorder on its own ----------------------------------------------------------------------------------------
 
 /// Events per second that `threads` threads record together (each stamps its events with traceNow(), as the pool
 /// does), while a consumer drains every millisecond like a GUI would; everything is drained at the end.
