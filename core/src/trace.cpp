@@ -91,20 +91,21 @@ struct alignas(64) TraceSink::Chunk {
     std::size_t activeIndex = 0; ///< position in m_active while a thread owns the chunk
     Chunk* next = nullptr; ///< link in the free stack or the queue
     std::byte* events = nullptr;
-
-    void put(std::uint32_t i, const TraceEvent& event) noexcept
-    {
-        std::memcpy(events + std::size_t { i } * sizeof(TraceEvent), &event, sizeof(TraceEvent));
-    }
-    TraceEvent at(std::uint32_t i) const noexcept
-    {
-        TraceEvent e;
-        std::memcpy(&e, events + std::size_t { i } * sizeof(TraceEvent), sizeof(TraceEvent));
-        return e;
-    }
 };
 
 namespace {
+
+void putEvent(TraceSink::Chunk& chunk, std::uint32_t i, const TraceEvent& event) noexcept
+{
+    std::memcpy(chunk.events + std::size_t { i } * sizeof(TraceEvent), &event, sizeof(TraceEvent));
+}
+
+TraceEvent eventAt(const TraceSink::Chunk& chunk, std::uint32_t i) noexcept
+{
+    TraceEvent e;
+    std::memcpy(&e, chunk.events + std::size_t { i } * sizeof(TraceEvent), sizeof(TraceEvent));
+    return e;
+}
 
 static_assert(std::is_trivially_copyable_v<TraceEvent>, "events are copied as bytes");
 static_assert(sizeof(TraceEvent) == 56, "trace.h documents the size of an event");
@@ -179,7 +180,7 @@ void TraceSink::record(const TraceEvent& event) noexcept
         if (Chunk* c = slot.chunk) {
             const std::uint32_t n = c->count.load(std::memory_order_relaxed);
             if (n < m_chunkEvents) {
-                c->put(n, event);
+                putEvent(*c, n, event);
                 c->count.store(n + 1, std::memory_order_release);
                 return;
             }
@@ -224,7 +225,7 @@ void TraceSink::recordSlow(const TraceEvent& event) noexcept
         m_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    slot->chunk->put(0, event);
+    putEvent(*slot->chunk, 0, event);
     slot->chunk->count.store(1, std::memory_order_release);
 }
 
@@ -303,7 +304,7 @@ std::size_t TraceSink::drain(std::vector<TraceEvent>& out, std::size_t max)
                 return;
             runs.push_back(out.size());
             for (std::size_t i = 0; i < k; ++i)
-                out.push_back(c->at(c->read++));
+                out.push_back(eventAt(*c, c->read++));
             n += k;
         };
         // Queued chunks first (the oldest), then what recording threads have written so far, read in place.
