@@ -150,6 +150,16 @@ struct OwnedChunks {
 
 thread_local OwnedChunks t_owned;
 
+/// This thread's entry for the sink with `sinkId`, or nullptr.
+OwnedChunk* ownedEntry(std::uint64_t sinkId) noexcept
+{
+    for (OwnedChunk& slot : t_owned.slots) {
+        if (slot.sinkId == sinkId)
+            return &slot;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 TraceSink::TraceSink(std::size_t capacity)
@@ -174,18 +184,14 @@ TraceSink::~TraceSink() = default;
 
 void TraceSink::record(const TraceEvent& event) noexcept
 {
-    for (OwnedChunk& slot : t_owned.slots) {
-        if (slot.sinkId != m_id)
-            continue;
-        if (Chunk* c = slot.chunk) {
-            const std::uint32_t n = c->count.load(std::memory_order_relaxed);
-            if (n < m_chunkEvents) {
-                putEvent(*c, n, event);
-                c->count.store(n + 1, std::memory_order_release);
-                return;
-            }
+    if (OwnedChunk* slot = ownedEntry(m_id); slot && slot->chunk) {
+        Chunk* c = slot->chunk;
+        const std::uint32_t n = c->count.load(std::memory_order_relaxed);
+        if (n < m_chunkEvents) {
+            putEvent(*c, n, event);
+            c->count.store(n + 1, std::memory_order_release);
+            return;
         }
-        break;
     }
     recordSlow(event);
 }
@@ -193,13 +199,7 @@ void TraceSink::record(const TraceEvent& event) noexcept
 void TraceSink::recordSlow(const TraceEvent& event) noexcept
 {
     OwnedChunks& owned = t_owned;
-    OwnedChunk* slot = nullptr;
-    for (OwnedChunk& s : owned.slots) {
-        if (s.sinkId == m_id) {
-            slot = &s;
-            break;
-        }
-    }
+    OwnedChunk* slot = ownedEntry(m_id);
     if (!slot) {
         for (OwnedChunk& s : owned.slots) {
             if (s.sinkId == 0 || s.sink.expired()) {

@@ -34,12 +34,9 @@ public:
     std::size_t drain(std::vector<TraceEvent>& out, std::size_t max);
     std::uint64_t dropped() const noexcept { return m_dropped.load(std::memory_order_relaxed); }
     std::size_t capacity() const noexcept { return m_chunkCount * m_chunkEvents; }
-    /// Events per chunk: the granularity in which a full recorder drops its oldest events.
-    std::size_t chunkEvents() const noexcept { return m_chunkEvents; }
 
     /// A thread that owned `chunk` is done with it (it exits, or records into too many sinks).
     void release(Chunk* chunk) noexcept;
-    std::uint64_t id() const noexcept { return m_id; }
 
 private:
     void recordSlow(const TraceEvent& event) noexcept;
