@@ -96,6 +96,15 @@ public:
     void trace(TraceEventKind kind, const Job* job, int worker, std::int64_t time, std::int64_t duration = 0,
         std::uint32_t label = 0) const noexcept
     {
+        if (job)
+            traceJob(kind, job->id, job->label, job->api, worker, time, duration);
+        else
+            traceJob(kind, 0, label, ApiKind::CallInThread, worker, time, duration);
+    }
+
+    void traceJob(TraceEventKind kind, quint64 id, std::uint32_t label, ApiKind api, int worker, std::int64_t time,
+        std::int64_t duration = 0) const noexcept
+    {
         TraceSink* sink = m_trace.get();
         if (!sink)
             return;
@@ -106,11 +115,8 @@ public:
         e.poolId = m_traceId;
         e.worker = worker;
         e.labelId = label;
-        if (job) {
-            e.jobId = job->id;
-            e.labelId = job->label;
-            e.api = job->api;
-        }
+        e.jobId = id;
+        e.api = api;
         sink->record(e);
     }
 
@@ -440,10 +446,8 @@ public:
             QTWISTED_NOISE();
             dispatchLocked(a, true);
         }
-        if (queued) {
-            const Job info { {}, {}, id, label, api };
-            trace(TraceEventKind::JobQueued, &info, -1, queued);
-        }
+        if (queued)
+            traceJob(TraceEventKind::JobQueued, id, label, api, -1, queued);
         perform(a);
         return id;
     }

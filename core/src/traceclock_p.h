@@ -1,0 +1,37 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace qtwisted::detail {
+
+/// traceNow()'s clock: steady-clock nanoseconds, read from the CPU's time-stamp counter where that is safe (x86-64
+/// Linux with an invariant TSC that the kernel itself keeps time with), else from std::chrono::steady_clock.
+///
+/// The TSC is mapped onto the steady clock by two samples kCalibration apart, taken the first time the clock is
+/// used (so that first call takes kCalibration). The mapping is exact at the first sample; its rate is right to a
+/// few parts per million, so over an hour the two clocks part by some milliseconds (times recorded by this clock
+/// are only compared with each other). QTWISTED_TRACE_CLOCK=steady in the environment forces the steady clock.
+class TraceClock {
+public:
+    static constexpr auto kCalibration = std::chrono::milliseconds(5);
+
+    /// The process's clock, made (and calibrated) by the first call.
+    static const TraceClock& instance() noexcept;
+
+    /// A clock of its own (tests); with `allowTsc` false always the steady clock.
+    explicit TraceClock(bool allowTsc = true) noexcept;
+
+    std::int64_t now() const noexcept;
+    /// Whether now() reads the TSC.
+    bool usesTsc() const noexcept { return m_mult != 0; }
+
+private:
+    std::uint64_t m_tsc0 = 0;
+    std::int64_t m_ns0 = 0;
+    std::uint64_t m_mult = 0; ///< nanoseconds per tick, 32.32 fixed point; 0: use the steady clock
+};
+
+} // namespace qtwisted::detail
