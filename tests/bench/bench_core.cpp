@@ -4,6 +4,8 @@
 // only same-run ratios count. `--json` prints every per-round value under the keys that
 // scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
 //   bench_core [--quick] [--rounds N] [--json] [--only key,key]
+#include "../../core/src/traceclock_p.h"
+
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/threads.h>
@@ -834,8 +836,10 @@ int main(int argc, char** argv)
     const char* dispatcher = qEnvironmentVariableIsSet("QT_NO_GLIB") ? "QEventDispatcherUNIX (QT_NO_GLIB)"
                                                                      : "glib (Qt's default on Linux)";
     const bool asJson = parser.isSet(json);
+    const char* traceClock = qtwisted::detail::TraceClock::instance().usesTsc() ? "TSC" : "steady_clock";
     if (!asJson)
-        std::printf("bench_core: %d interleaved rounds, event dispatcher %s\n", nRounds, dispatcher);
+        std::printf("bench_core: %d interleaved rounds, event dispatcher %s, trace clock %s\n", nRounds, dispatcher,
+            traceClock);
 
     for (int r = 0; r < nRounds; ++r) {
         if (wanted("cft")) {
