@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "trace_p.h"
+#include "traceclock_p.h"
 
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
@@ -355,6 +356,9 @@ void TraceSink::sortByTime(std::vector<TraceEvent>& out, std::size_t from, std::
 TraceRecorder::TraceRecorder(std::size_t capacity)
     : m_sink(std::make_shared<detail::TraceSink>(capacity))
 {
+    // The clock calibrates on first use (TraceClock::kCalibration): here, rather than in the first traced event,
+    // which may be on the reactor thread.
+    static_cast<void>(detail::TraceClock::instance());
 }
 
 TraceRecorder::~TraceRecorder()

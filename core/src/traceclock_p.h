@@ -11,9 +11,10 @@ namespace qtwisted::detail {
 /// Linux with an invariant TSC that the kernel itself keeps time with), else from std::chrono::steady_clock.
 ///
 /// The TSC is mapped onto the steady clock by two samples kCalibration apart, taken the first time the clock is
-/// used (so that first call takes kCalibration). The mapping is exact at the first sample; its rate is right to a
-/// few parts per million, so over an hour the two clocks part by some milliseconds (times recorded by this clock
-/// are only compared with each other). QTWISTED_TRACE_CLOCK=steady in the environment forces the steady clock.
+/// used (so that first call takes kCalibration). The mapping is exact at the first sample; its rate is right to about
+/// a part per million (2 µs after 16 s here), so over an hour the two clocks part by a millisecond or so (times
+/// recorded by this clock are only compared with each other). QTWISTED_TRACE_CLOCK=steady in the environment forces the
+/// steady clock.
 class TraceClock {
 public:
     static constexpr auto kCalibration = std::chrono::milliseconds(5);
