@@ -227,8 +227,8 @@ enum class PoolLoad {
     ThreeClockReads, ///< no recorder; each job reads the clock 3 times: a control for the recorder's cost
 };
 
-/// Jobs per second through qtwisted's pool (4 workers).
-double poolThroughput(PoolLoad load)
+/// Jobs per second through qtwisted's pool (4 workers); each job busy-waits `jobNs` first (0: empty jobs).
+double poolThroughput(PoolLoad load, int jobNs = 0)
 {
     ThreadPool pool(4, 4, QStringLiteral("bench"));
     TraceRecorder recorder(1 << 20);
@@ -237,12 +237,16 @@ double poolThroughput(PoolLoad load)
     pool.start();
     std::atomic<int> done { 0 };
     std::binary_semaphore finished { 0 };
-    const int n = g.jobs;
+    const int n = jobNs > 0 ? g.jobs / 4 : g.jobs;
     const bool readClock = load == PoolLoad::ThreeClockReads;
     std::vector<TraceEvent> sink;
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
-        pool.callInThread([&done, &finished, n, readClock] {
+        pool.callInThread([&done, &finished, n, readClock, jobNs] {
+            if (jobNs > 0) {
+                const auto until = Clock::now() + std::chrono::nanoseconds(jobNs);
+                while (Clock::now() < until) { }
+            }
             if (readClock) {
                 // traceNow() is defined in another translation unit (no LTO): the calls are not optimised away. The
                 // results go nowhere shared: a shared sum would add a contended cache line to the control.
@@ -744,6 +748,8 @@ void printRows()
         { "callInThread, empty jobs, 4 workers", "cit_throughput", "qt_pool_throughput", "jobs/s", true, ">= 1.0x" },
         { "callInThread with a recorder", "cit_traced_throughput", "cit_throughput", "jobs/s", true, ">= 0.85x" },
         { "  control: 3 clock reads per job", "cit_clock3_throughput", "cit_throughput", "jobs/s", true, "(info)" },
+        { "callInThread, 1 us jobs, recorder", "cit_1us_traced_throughput", "cit_1us_throughput", "jobs/s", true,
+            "(info)" },
         { "deferToThread round trip, median", "dtt_roundtrip_us", "qt_roundtrip_us", "us", false, "<= 1.0x" },
         { "deferToThread vs ping-pong floor", "dtt_roundtrip_us", "pingpong_floor_us", "us", false, "<= 1.5x" },
         { "deferToThread, 1000 in flight", "dtt_inflight_throughput", "qt_watcher_inflight_throughput", "/s", true,
@@ -856,6 +862,8 @@ int main(int argc, char** argv)
             put("cit_throughput", poolThroughput(PoolLoad::Empty));
             put("cit_traced_throughput", poolThroughput(PoolLoad::Recorder));
             put("cit_clock3_throughput", poolThroughput(PoolLoad::ThreeClockReads));
+            put("cit_1us_throughput", poolThroughput(PoolLoad::Empty, 1000));
+            put("cit_1us_traced_throughput", poolThroughput(PoolLoad::Recorder, 1000));
             put("qt_pool_throughput", qtPoolThroughput());
         }
         if (wanted("roundtrip")) {
