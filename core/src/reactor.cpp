@@ -3,6 +3,7 @@
 #include "logging_p.h"
 #include "noise_p.h"
 #include "trace_p.h"
+#include "traceclock_p.h"
 
 #include <qtwisted/reactor.h>
 
@@ -90,12 +91,6 @@ struct QueueAllocator {
         return true;
     }
 };
-
-qint64 nowNs() noexcept
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 void logCallFailure(const char* what, const Failure& failure) noexcept
 {
@@ -326,7 +321,7 @@ public:
             spare = std::move(batch);
         // As Twisted's runUntilCurrent: thread calls, then the timed calls now due (including those they scheduled)
         // before the calls queued meanwhile, which wait for the next iteration.
-        if (!timers.empty() && timers.begin()->first.first <= nowNs())
+        if (!timers.empty() && timers.begin()->first.first <= steadyNowNs())
             runDueCalls();
         stallClockStop(workStart);
     }
@@ -472,7 +467,7 @@ public:
         auto call = std::make_shared<TimedCall>();
         call->reactor = weak_from_this();
         call->fn = std::move(task);
-        insertTimed(call, nowNs() + static_cast<qint64>(seconds * 1e9));
+        insertTimed(call, steadyNowNs() + static_cast<qint64>(seconds * 1e9));
         return call;
     }
 
@@ -496,7 +491,7 @@ public:
             timer->stop();
             return;
         }
-        const qint64 remaining = std::max<qint64>(0, timers.begin()->first.first - nowNs());
+        const qint64 remaining = std::max<qint64>(0, timers.begin()->first.first - steadyNowNs());
         const qint64 ms = std::min<qint64>((remaining + 999'999) / 1'000'000, kMaxTimerMs); // never early
         timer->start(static_cast<int>(ms));
     }
@@ -506,7 +501,7 @@ public:
         const State s = state.load(std::memory_order_acquire);
         if (s != State::Running && s != State::Stopping)
             return;
-        const qint64 now = nowNs();
+        const qint64 now = steadyNowNs();
         std::vector<std::pair<TimedCall::Key, std::shared_ptr<TimedCall>>> due;
         while (!timers.empty() && timers.begin()->first.first <= now) {
             due.emplace_back(timers.begin()->first, std::move(timers.begin()->second));
@@ -925,7 +920,7 @@ void DelayedCall::reset(double seconds)
     if (!reactor)
         return;
     reactor->timers.erase(m_call->key);
-    reactor->insertTimed(m_call, detail::nowNs() + static_cast<qint64>(seconds * 1e9));
+    reactor->insertTimed(m_call, detail::steadyNowNs() + static_cast<qint64>(seconds * 1e9));
 }
 
 void DelayedCall::delay(double seconds)
@@ -1037,7 +1032,7 @@ ReactorStats Reactor::stats() const
 
 double Reactor::seconds() const
 {
-    return static_cast<double>(detail::nowNs()) / 1e9;
+    return static_cast<double>(detail::steadyNowNs()) / 1e9;
 }
 
 void Reactor::removeSystemEventTrigger(TriggerId id)

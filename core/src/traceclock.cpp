@@ -26,12 +26,6 @@ namespace detail {
 
 namespace {
 
-std::int64_t steadyNs() noexcept
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 #ifdef QTWISTED_HAVE_TSC
 
 __extension__ typedef __int128 Int128; // NOLINT(modernize-use-using): __extension__ needs a typedef
@@ -69,7 +63,7 @@ Sample sample() noexcept
     std::uint64_t bestWidth = std::numeric_limits<std::uint64_t>::max();
     for (int i = 0; i < 16; ++i) {
         const std::uint64_t before = __rdtsc();
-        const std::int64_t ns = steadyNs();
+        const std::int64_t ns = steadyNowNs();
         const std::uint64_t after = __rdtsc();
         if (after >= before && after - before < bestWidth) {
             bestWidth = after - before;
@@ -120,7 +114,7 @@ std::int64_t TraceClock::now() const noexcept
         return m_ns0 + static_cast<std::int64_t>((static_cast<Int128>(ticks) * m_mult) >> 32U);
     }
 #endif
-    return steadyNs();
+    return steadyNowNs();
 }
 
 const TraceClock& TraceClock::instance() noexcept

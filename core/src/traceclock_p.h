@@ -7,6 +7,13 @@
 
 namespace qtwisted::detail {
 
+/// std::chrono::steady_clock in nanoseconds: the reactor's timers, and traceNow() where the TSC is not used.
+inline std::int64_t steadyNowNs() noexcept
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 /// traceNow()'s clock: steady-clock nanoseconds, read from the CPU's time-stamp counter where that is safe (x86-64
 /// Linux with an invariant TSC that the kernel itself keeps time with), else from std::chrono::steady_clock.
 ///
