@@ -21,12 +21,6 @@ using qtwisted::detail::TraceClock;
 
 namespace {
 
-std::int64_t steadyNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 /// How far `read` lies outside the steady-clock interval around it, for the narrowest of a few tries (a try that was
 /// preempted between its reads brackets nothing useful); 0 when inside.
 template <class Read>
@@ -35,9 +29,9 @@ std::int64_t distanceFromSteady(Read read)
     std::int64_t best = std::numeric_limits<std::int64_t>::max();
     std::int64_t bestWidth = std::numeric_limits<std::int64_t>::max();
     for (int i = 0; i < 200; ++i) {
-        const std::int64_t before = steadyNs();
+        const std::int64_t before = qtwisted::detail::steadyNowNs();
         const std::int64_t t = read();
-        const std::int64_t after = steadyNs();
+        const std::int64_t after = qtwisted::detail::steadyNowNs();
         if (after - before < bestWidth) {
             bestWidth = after - before;
             best = t < before ? before - t : (t > after ? t - after : 0);
@@ -101,11 +95,11 @@ private Q_SLOTS:
 
     void durationsMatchTheSteadyClock()
     {
-        const std::int64_t s0 = steadyNs();
+        const std::int64_t s0 = qtwisted::detail::steadyNowNs();
         const std::int64_t t0 = qtwisted::traceNow();
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         const std::int64_t t1 = qtwisted::traceNow();
-        const std::int64_t s1 = steadyNs();
+        const std::int64_t s1 = qtwisted::detail::steadyNowNs();
         QVERIFY(t1 - t0 >= 50'000'000);
         QCOMPARE_LE(t1 - t0, s1 - s0 + 10'000); // within 10 µs of the steady clock's span around it
     }
