@@ -4,6 +4,8 @@
 
 #include <qtwisted/deferred.h>
 
+#include <QVarLengthArray>
+
 #include <vector>
 
 namespace qtwisted::detail {
@@ -47,7 +49,7 @@ void runCallbacks(const CorePtr& start)
 {
     if (start->running)
         return; // the loop already running this chain picks up the new steps
-    std::vector<CorePtr> stack { start };
+    QVarLengthArray<CorePtr, 8> stack { start }; // no allocation unless chains nest deeper than 8
     while (!stack.empty()) {
         CorePtr current = stack.back();
         if (current->paused > 0 || current->running) {
@@ -57,8 +59,7 @@ void runCallbacks(const CorePtr& start)
         bool descended = false;
         current->running = true;
         while (!current->steps.empty() && current->paused == 0) {
-            Step step = std::move(current->steps.front());
-            current->steps.pop_front();
+            Step step = current->steps.pop_front();
             if (step.continueTo) {
                 // Hand our result to the chain that waits for us; Twisted leaves None behind.
                 CorePtr outer = std::move(step.continueTo);

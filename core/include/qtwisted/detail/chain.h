@@ -8,11 +8,12 @@
 
 #include <QThread>
 
-#include <deque>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 namespace qtwisted::detail {
 
@@ -105,6 +106,29 @@ struct Step {
     CorePtr continueTo;
 };
 
+/// A chain's pending steps, first in first out. Unlike std::deque (which allocates a map and a block as soon as it
+/// exists) it allocates nothing until the first step arrives, and reuses its buffer once every step has run.
+class StepQueue {
+public:
+    bool empty() const noexcept { return m_head == m_items.size(); }
+    void push_back(Step step) { m_items.push_back(std::move(step)); }
+    Step pop_front()
+    {
+        Step step = std::move(m_items[m_head]);
+        if (++m_head == m_items.size()) {
+            m_items.clear();
+            m_head = 0;
+        }
+        return step;
+    }
+    auto begin() noexcept { return m_items.begin() + static_cast<std::ptrdiff_t>(m_head); }
+    auto end() noexcept { return m_items.end(); }
+
+private:
+    std::vector<Step> m_items;
+    std::size_t m_head = 0; // m_items before it have run (moved from)
+};
+
 /// The shared state behind every Deferred<T> handle of one chain. Reactor-thread (owner) only.
 struct ChainCore {
     explicit ChainCore(const std::type_info& type)
@@ -120,7 +144,7 @@ struct ChainCore {
     ~ChainCore();
 
     QThread* owner;
-    std::deque<Step> steps;
+    StepQueue steps;
     Result result;
     const std::type_info* headType; // what callback() must be given
     const std::type_info* tailType; // what the last step produces
