@@ -13,6 +13,28 @@
 
 namespace qtwisted::detail {
 
+namespace {
+
+void cpuRelax() noexcept
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+} // namespace
+
+bool Signal::pollFor(std::chrono::nanoseconds limit) const noexcept
+{
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (int i = 1; !poll(); ++i) {
+        cpuRelax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= until)
+            return poll();
+    }
+    return true;
+}
+
 #if defined(__linux__)
 
 namespace {

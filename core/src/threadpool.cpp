@@ -45,13 +45,6 @@ struct Job {
 /// round trips in this VM, so that a job submitted right after the last one finished costs no system call.
 constexpr auto kSpin = std::chrono::microseconds(30);
 
-inline void cpuRelax() noexcept
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 /// One worker loop; it sleeps on its own Signal, so waking exactly one idle worker costs one futex wake.
 struct Worker {
     Signal wake;
@@ -373,13 +366,7 @@ public:
         lock.unlock();
         QTWISTED_NOISE();
         if (spin) {
-            const auto until = std::chrono::steady_clock::now() + kSpin;
-            for (int i = 1; !w->wake.poll(); ++i) {
-                cpuRelax();
-                if (i % 64 == 0 && std::chrono::steady_clock::now() >= until)
-                    break;
-            }
-            if (!w->wake.poll()) {
+            if (!w->wake.pollFor(kSpin)) {
                 lock.lock();
                 if (m_spinner == w)
                     m_spinner = nullptr;

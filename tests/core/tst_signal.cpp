@@ -58,6 +58,23 @@ private Q_SLOTS:
         QVERIFY(!s.poll());
     }
 
+    void pollForSeesAPostWithoutTakingIt()
+    {
+        Signal s;
+        const auto t0 = std::chrono::steady_clock::now();
+        QVERIFY(!s.pollFor(2ms)); // nothing posted: gives up after the limit
+        QVERIFY(std::chrono::steady_clock::now() - t0 >= 2ms);
+        std::thread poster([&s] {
+            std::this_thread::sleep_for(5ms);
+            s.release();
+        });
+        QVERIFY(s.pollFor(10s)); // returns when the post arrives, long before the limit
+        poster.join();
+        QVERIFY(s.poll()); // still there for acquire()
+        s.acquire();
+        QVERIFY(!s.poll());
+    }
+
     void postWakesASleeper()
     {
         Signal s;

@@ -70,8 +70,18 @@ struct BlockingCallBase {
     }
     bool pending() const noexcept { return state.load(std::memory_order_acquire) == Pending; }
 
+    /// The caller waits for `ready`. If the call was alone in the reactor's queue (answerSoon) and no other blocked
+    /// caller is polling, it first polls for a few microseconds (a reactor that answers at once then costs no sleep
+    /// and no wake-up), then sleeps.
+    void wait() noexcept;
+    /// wait() with a deadline: false when `timeout` passed without an answer.
+    bool waitFor(std::chrono::milliseconds timeout) noexcept;
+
     std::atomic<int> state { Pending };
     Signal ready;
+    /// Set by the caller's thread when it queued the call: no other call was waiting for the reactor, so the
+    /// answer is likely to come within microseconds and wait() polls for it first.
+    bool answerSoon = false;
 
 protected:
     virtual void setFailure(const Failure& failure) noexcept = 0;

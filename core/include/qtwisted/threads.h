@@ -79,7 +79,7 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
         });
     const std::int64_t waitStart = traceId ? traceNow() : 0;
     if (timeout) {
-        if (!call->ready.try_acquire_for(*timeout)) {
+        if (!call->waitFor(*timeout)) {
             if (call->claimAbandon()) {
                 if (waitStart)
                     ReactorAccess::traceBlockingWait(ReactorAccess::core(reactor), traceId, waitStart, traceNow());
@@ -88,7 +88,7 @@ auto blockingCall(Reactor& reactor, std::optional<std::chrono::milliseconds> tim
             call->ready.acquire(); // the result is being written right now
         }
     } else {
-        call->ready.acquire();
+        call->wait();
     }
     if (waitStart)
         ReactorAccess::traceBlockingWait(ReactorAccess::core(reactor), traceId, waitStart, traceNow());

@@ -57,6 +57,9 @@ public:
 #endif
     }
 
+    /// Polls (without sleeping) until posted or `limit` has passed; true when posted. Does not consume the post.
+    bool pollFor(std::chrono::nanoseconds limit) const noexcept;
+
 private:
     bool tryAcquireUntil(std::chrono::steady_clock::time_point deadline) noexcept;
 
