@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "logging_p.h"
 #include "noise_p.h"
+#include "spinmutex_p.h"
 #include "trace_p.h"
 #include "traceclock_p.h"
 
@@ -752,7 +753,7 @@ public:
     QTimer* timer;
     std::atomic<State> state { State::NotStarted };
 
-    std::mutex queueMutex;
+    SpinThenSleepMutex queueMutex;
     CallQueue incoming; // guarded by queueMutex
     std::vector<std::weak_ptr<BlockingCallBase>> blocking; // guarded by queueMutex
     std::size_t compactAt = 64;
