@@ -21,8 +21,9 @@ namespace qtwisted::detail {
 ///
 /// On Linux it is one futex word: release() is one atomic exchange, plus one FUTEX_WAKE only when a thread sleeps
 /// on it; acquire() sleeps with FUTEX_WAIT. Elsewhere a mutex and a condition variable. Posting twice before an
-/// acquire() leaves one post. The Signal may be destroyed as soon as acquire() returns: a FUTEX_WAKE that reaches
-/// freed memory wakes nobody.
+/// acquire() leaves one post. The Signal may be destroyed as soon as acquire() returns: a FUTEX_WAKE that comes
+/// after that touches no memory; at worst it wakes a thread sleeping on a futex that reuses the address, and every
+/// futex waiter here re-checks its word and sleeps again.
 class Signal {
 public:
     Signal() = default;
