@@ -3,7 +3,6 @@
 #include <qtwisted/detail/signal.h>
 
 #if defined(__linux__)
-#include <cerrno>
 #include <climits>
 #include <ctime>
 #include <linux/futex.h>
