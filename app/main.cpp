@@ -1,9 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include <qtwisted/inspect/labcontroller.h>
+#include <qtwisted/inspect/scenario.h>
+#include <qtwisted/inspect/traceexport.h>
 #include <qtwisted/reactor.h>
-#include <qtwisted/scenario.h>
-#include <qtwisted/traceexport.h>
-#include <qtwisted/ui/labcontroller.h>
 #include <qtwisted/ui/mainwindow.h>
 
 #include <QApplication>

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
-"""qtwisted against Twisted, alternating rounds in one invocation (PERF.md: only same-run ratios count).
+"""qtwisted against Twisted, alternating rounds in one invocation (docs/benchmarks.md: only same-run ratios count).
 
     scripts/bench-vs-twisted.py [--rounds 5] [--quick] [--json [FILE]] [--bench-core PATH]
                                 [--cpp-json FILE] [--twisted-json FILE]
 
 Each round runs `bench_core --json --rounds 1 [--quick]`, then
 `/usr/bin/python3 tests/bench/twisted_bench.py --json [--quick]`, and prints the per-round ratios
-qtwisted/Twisted for throughputs (with PERF.md's targets), Twisted/qtwisted for latencies (informational), and
+qtwisted/Twisted for throughputs (with the targets), Twisted/qtwisted for latencies (informational), and
 both sides' makespan and resize values. The summary is median [min-max] over rounds; a target is met when the
 median ratio reaches it. A C++ key maps to a list of per-round values (its median is used); a plain number is
 accepted too. Keys missing on either side are n/a.
@@ -36,7 +36,7 @@ THROUGHPUT = [
 ]
 # Twisted/qtwisted, informational (higher: qtwisted faster)
 LATENCY = ["cft_latency_us", "dtt_roundtrip_us", "bcft_us"]
-# Shown side by side; PERF.md's absolute targets for the qtwisted side ("<=" each)
+# Shown side by side; the absolute targets for the qtwisted side ("<=" each)
 SIDE_BY_SIDE = [
     ("makespan_100_cold", 1.10, "x ideal"),
     ("makespan_100_warm", 1.03, "x ideal"),

@@ -1,10 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-// Core benchmarks (PERF.md): each workload against its raw Qt equivalent, interleaved over rounds in one process;
-// only same-run ratios count. `--json` prints every per-round value under the keys that
+// Core benchmarks (docs/benchmarks.md): each workload against its raw Qt equivalent, interleaved over rounds in one
+// process; only same-run ratios count. `--json` prints every per-round value under the keys that
 // scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
 //   bench_core [--quick] [--rounds N] [--json] [--only key,key]
-#include "../../core/src/traceclock_p.h"
+#include "../../core/runtime/src/traceclock_p.h"
 
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>

@@ -1,11 +1,11 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-// GUI responsiveness under a callFromThread flood (PERF.md: with 100 000 calls/s arriving, a 16 ms GUI timer is never
-// more than 50 ms late). One producer thread paces 100 000 calls/s; a 16 ms PreciseTimer runs in the GUI thread,
-// which is the reactor thread. Two variants: the bare reactor, and Thread Lab's window recording everything.
+// GUI responsiveness under a callFromThread flood (docs/benchmarks.md: with 100 000 calls/s arriving, a 16 ms GUI timer
+// is never more than 50 ms late). One producer thread paces 100 000 calls/s; a 16 ms PreciseTimer runs in the GUI
+// thread, which is the reactor thread. Two variants: the bare reactor, and Thread Lab's window recording everything.
 //   bench_guilateness [--quick] [--seconds S] [--rate N]
+#include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/reactor.h>
-#include <qtwisted/ui/labcontroller.h>
 #include <qtwisted/ui/mainwindow.h>
 
 #include <QApplication>

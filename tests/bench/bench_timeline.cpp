@@ -1,9 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-// Paint time of Thread Lab's timeline (PERF.md: a 1920×1080 view with 10 000 jobs visible, p95 ≤ 4 ms), offscreen.
+// Paint time of Thread Lab's timeline (docs/benchmarks.md: a 1920×1080 view with 10 000 jobs visible, p95 ≤ 4 ms),
+// offscreen.
 //   bench_timeline [--quick] [--paints N] [--jobs N] [--workers N] [--png view.png] [--pngs DIR]
+#include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/trace.h>
-#include <qtwisted/tracedata.h>
 #include <qtwisted/ui/timelineview.h>
 
 #include <QApplication>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
-"""One round of bench_core's workloads in Twisted (Debian's python3-twisted), for same-run ratios (PERF.md).
+"""One round of bench_core's workloads in Twisted (Debian's python3-twisted), for same-run ratios (docs/benchmarks.md).
 
     /usr/bin/python3 tests/bench/twisted_bench.py [--quick] [--json] [--only key1,key2]
 
@@ -39,12 +39,12 @@ from twisted.python.threadpool import ThreadPool
 
 now_ns = time.perf_counter_ns
 
-# key -> (unit, PERF.md Twisted baseline or None, description)
+# key -> (unit, Twisted baseline on this project's VM or None, description)
 KEYS = {
     "cft_throughput": ("calls/s", 148e3, "callFromThread, 1 producer, until the last call ran"),
     "cft_throughput_4p": ("calls/s", None, "callFromThread, 4 producers"),
     "cft_latency_us": ("us", 20.0, "callFromThread post->run median, one at a time"),
-    "cit_throughput": ("jobs/s", 54e3, "callInThread empty jobs, pool of 4 (PERF.md baseline: pool 10)"),
+    "cit_throughput": ("jobs/s", 54e3, "callInThread empty jobs, pool of 4 (baseline measured on this project's VM: pool 10)"),
     "dtt_roundtrip_us": ("us", 53.0, "deferToThread round trip median, one at a time"),
     "dtt_inflight_throughput": ("round trips/s", 30e3, "deferToThread, 1000 in flight"),
     "bcft_us": ("us", 39.0, "blockingCallFromThread median, 1 worker"),
@@ -465,7 +465,7 @@ def fmt(value, unit):
 
 def print_table(doc):
     print(f"Twisted {doc['version']} ({doc['reactor']}), Python {doc['python']}, {'quick' if doc['quick'] else 'full'}")
-    print(f"{'key':<26} {'value':>12}  {'unit':<14} {'PERF.md':>9}  what")
+    print(f"{'key':<26} {'value':>12}  {'unit':<14} {'target':>9}  what")
     for key, (unit, baseline, what) in KEYS.items():
         if key not in doc["results"]:
             continue

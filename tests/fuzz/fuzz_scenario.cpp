@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the scenario parser (and the strict JSON parser under it) on hostile bytes. Every input must
 // give a Scenario or one error message; a valid Scenario must survive toJson() -> parseScenario() unchanged.
-#include <qtwisted/scenario.h>
+#include <qtwisted/inspect/scenario.h>
 
 #include <cstddef>
 #include <cstdint>

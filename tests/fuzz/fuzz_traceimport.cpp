@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the trace importer on hostile bytes. Every input gives data or one error message; imported data
 // must export again without failing.
-#include <qtwisted/traceexport.h>
+#include <qtwisted/inspect/traceexport.h>
 
 #include <QBuffer>
 

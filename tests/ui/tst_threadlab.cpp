@@ -1,10 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-#include <qtwisted/jobtablemodel.h>
+#include <qtwisted/inspect/jobtablemodel.h>
+#include <qtwisted/inspect/labcontroller.h>
+#include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/trace.h>
-#include <qtwisted/tracedata.h>
-#include <qtwisted/ui/labcontroller.h>
 #include <qtwisted/ui/mainwindow.h>
 #include <qtwisted/ui/timelineview.h>
 
@@ -221,7 +221,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("trace.json"));
         QVERIFY(m_window->exportTrace(path));
         QProcess python;
-        python.start(QStringLiteral("python3"), { QStringLiteral(QTWISTED_VALIDATE_TRACE), path });
+        python.start(QStringLiteral("python3"), { QStringLiteral(QTWISTED_CHECK_TRACE), path });
         QVERIFY(python.waitForFinished(60000));
         const QString output = QString::fromUtf8(python.readAllStandardOutput() + python.readAllStandardError());
         QVERIFY2(

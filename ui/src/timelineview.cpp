@@ -1,6 +1,6 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-#include <qtwisted/jobtablemodel.h>
+#include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/trace.h>
 #include <qtwisted/ui/timelineview.h>
 

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <qtwisted/tracedata.h>
+#include <qtwisted/inspect/tracedata.h>
 
 #include <QImage>
 #include <QWidget>
