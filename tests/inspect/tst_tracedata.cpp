@@ -40,10 +40,10 @@ std::vector<TraceEvent> scenario()
         ev(K::WorkerRetired, 200, 0, 0),
     };
     TraceEvent& resize = e[6];
-    resize.a = 1;
-    resize.b = 2;
-    resize.c = 1;
-    resize.d = 4;
+    resize.oldMin = 1;
+    resize.oldMax = 2;
+    resize.newMin = 1;
+    resize.newMax = 4;
     return e;
 }
 

@@ -55,10 +55,10 @@ TraceData awkwardData()
         ev(K::WorkerCreated, 0, 0, 0),
     };
     e[0].labelId = TraceStrings::intern(QStringLiteral("say \"hi\",\nthen \\ leave\t\u00e9"));
-    e[14].a = 1;
-    e[14].b = 2;
-    e[14].c = 0;
-    e[14].d = 8;
+    e[14].oldMin = 1;
+    e[14].oldMax = 2;
+    e[14].newMin = 0;
+    e[14].newMax = 8;
     e[14].labelId = TraceStrings::intern(QStringLiteral("slider"));
     d.setInitialPoolSize(TraceStrings::intern(QStringLiteral("syn")), 1, 2);
     d.append(e);

@@ -327,10 +327,10 @@ private Q_SLOTS:
         QCOMPARE(events.size(), std::size_t { 1 });
         const TraceEvent& e = events.front();
         QCOMPARE(e.kind, TraceEventKind::PoolResized);
-        QCOMPARE(e.a, 1);
-        QCOMPARE(e.b, 2);
-        QCOMPARE(e.c, 0);
-        QCOMPARE(e.d, 8);
+        QCOMPARE(e.oldMin, 1);
+        QCOMPARE(e.oldMax, 2);
+        QCOMPARE(e.newMin, 0);
+        QCOMPARE(e.newMax, 8);
         QCOMPARE(TraceStrings::text(e.labelId), QStringLiteral("test"));
     }
 

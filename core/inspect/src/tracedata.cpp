@@ -544,7 +544,7 @@ void TraceData::onJobEvent(const TraceEvent& e, std::size_t rowsBefore)
 
 void TraceData::onResize(const TraceEvent& e)
 {
-    ResizeMarker m { clampTime(e.timeNs), e.poolId, e.a, e.b, e.c, e.d, e.labelId };
+    ResizeMarker m { clampTime(e.timeNs), e.poolId, e.oldMin, e.oldMax, e.newMin, e.newMax, e.labelId };
     const auto it = std::upper_bound(m_resizes.begin(), m_resizes.end(), m.timeNs,
         [](std::int64_t t, const ResizeMarker& r) { return t < r.timeNs; });
     m_resizes.insert(it, m);

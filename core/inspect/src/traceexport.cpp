@@ -884,10 +884,10 @@ private:
             e.timeNs = t;
             e.poolId = TraceStrings::intern(pool);
             e.labelId = TraceStrings::intern(by);
-            e.a = static_cast<std::int32_t>(v[0]);
-            e.b = static_cast<std::int32_t>(v[1]);
-            e.c = static_cast<std::int32_t>(v[2]);
-            e.d = static_cast<std::int32_t>(v[3]);
+            e.oldMin = static_cast<std::int32_t>(v[0]);
+            e.oldMax = static_cast<std::int32_t>(v[1]);
+            e.newMin = static_cast<std::int32_t>(v[2]);
+            e.newMax = static_cast<std::int32_t>(v[3]);
             m_extras.push_back(e);
             return true;
         }

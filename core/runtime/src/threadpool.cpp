@@ -495,10 +495,10 @@ public:
             e.timeNs = traceNow();
             e.poolId = m_traceId;
             e.labelId = ScopedJobLabel::current();
-            e.a = oldMin;
-            e.b = oldMax;
-            e.c = newMin;
-            e.d = newMax;
+            e.oldMin = oldMin;
+            e.oldMax = oldMax;
+            e.newMin = newMin;
+            e.newMax = newMax;
             sink->record(e);
         }
         perform(a);

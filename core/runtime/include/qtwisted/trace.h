@@ -34,7 +34,7 @@ enum class TraceEventKind : std::uint8_t {
     ReactorStall, ///< the reactor's loop was busy longer than 16 ms (time = start, duration)
     WorkerCreated, ///< a worker thread began (worker, name = the thread's name)
     WorkerRetired, ///< a worker thread ended
-    PoolResized, ///< min/max changed: oldMin, oldMax -> newMin, newMax (a, b -> c, d); by = labelId
+    PoolResized, ///< min/max changed: oldMin, oldMax -> newMin, newMax; by = labelId
     BlockingWait, ///< a thread waited in blockingCallFromThread (time = start, duration)
 };
 
@@ -47,7 +47,10 @@ struct TraceEvent {
     std::uint32_t poolId = 0; ///< TraceStrings id of the pool's name (the reactor: its pool's name)
     std::uint32_t labelId = 0; ///< TraceStrings id of the job's label or the thread's name, 0 if none
     std::int32_t worker = -1; ///< worker index n of PoolThread-<pool>-<n>; -1 for the reactor thread / none
-    std::int32_t a = 0, b = 0, c = 0, d = 0; ///< PoolResized: old min, old max, new min, new max
+    std::int32_t oldMin = 0; ///< PoolResized: the minimum before
+    std::int32_t oldMax = 0; ///< PoolResized: the maximum before
+    std::int32_t newMin = 0; ///< PoolResized: the minimum after
+    std::int32_t newMax = 0; ///< PoolResized: the maximum after
     ApiKind api = ApiKind::CallInThread;
     TraceEventKind kind = TraceEventKind::JobQueued;
 };
