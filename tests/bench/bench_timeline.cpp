@@ -82,10 +82,10 @@ TraceData syntheticTrace(int jobs, int workers)
     }
     for (int s = 1; s < 10; ++s) {
         TraceEvent r = event(TraceEventKind::PoolResized, kOrigin + s * kMs * 1000, 0, -1, pool);
-        r.a = 0;
-        r.b = workers + s - 1;
-        r.c = 0;
-        r.d = workers + s;
+        r.oldMin = 0;
+        r.oldMax = workers + s - 1;
+        r.newMin = 0;
+        r.newMax = workers + s;
         events.push_back(r);
         events.push_back(
             event(TraceEventKind::ReactorStall, kOrigin + s * kMs * 1000 + 300 * kMs, 0, -1, reactorPool, 0, 40 * kMs));
