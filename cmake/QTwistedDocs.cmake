@@ -43,5 +43,6 @@ doxygen_add_docs(docs
     "${PROJECT_SOURCE_DIR}/docs/embedding.md"
     "${PROJECT_SOURCE_DIR}/docs/design.md"
     "${PROJECT_SOURCE_DIR}/docs/scenarios.md"
+    "${PROJECT_SOURCE_DIR}/docs/benchmarks.md"
     WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
     COMMENT "API reference (Doxygen) -> ${PROJECT_BINARY_DIR}/docs/html/index.html")
