@@ -1,8 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "callqueue_p.h"
 #include "logging_p.h"
-#include "noise_p.h"
-#include "spinmutex_p.h"
+#include "timerqueue_p.h"
 #include "trace_p.h"
 #include "traceclock_p.h"
 
@@ -15,19 +15,14 @@
 #include <QThread>
 #include <QTimer>
 
-#if defined(Q_OS_UNIX)
-#include <sys/mman.h>
-#endif
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <new>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -46,54 +41,6 @@ constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far ins
 constexpr int kProbeIntervalMs = 20;
 constexpr int kMaxTimerMs = 24 * 3600 * 1000;
 constexpr std::int64_t kStallNs = 16'000'000; // a frame at 60 Hz
-constexpr std::size_t kKeptBatchCapacity = 16384; // calls; a larger batch's storage is freed
-
-/// The call queue's storage. It grows in whichever producer thread pushes, so with malloc a flood's buffers land in
-/// the producers' own glibc arenas, where they stayed resident after being freed (bench_core: +53 MB after
-/// 1 000 000 calls from 4 producers, and malloc_trim() did not give it back). Buffers above 64 KiB are mapped
-/// directly instead, so freeing a burst's storage returns it to the system at once.
-template <class T>
-struct QueueAllocator {
-    using value_type = T;
-    static constexpr std::size_t kDirectBytes = std::size_t { 64 } << 10;
-
-    QueueAllocator() noexcept = default;
-    template <class U>
-    QueueAllocator(const QueueAllocator<U>&) noexcept // NOLINT(google-explicit-constructor): allocator rebinding
-    {
-    }
-
-    T* allocate(std::size_t n)
-    {
-#if defined(Q_OS_UNIX)
-        if (n > kDirectBytes / sizeof(T)) {
-            if (n > std::numeric_limits<std::size_t>::max() / sizeof(T))
-                throw std::bad_alloc();
-            void* p = ::mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (p == MAP_FAILED)
-                throw std::bad_alloc();
-            return static_cast<T*>(p);
-        }
-#endif
-        return std::allocator<T>().allocate(n);
-    }
-
-    void deallocate(T* p, std::size_t n) noexcept
-    {
-#if defined(Q_OS_UNIX)
-        if (n > kDirectBytes / sizeof(T)) {
-            ::munmap(p, n * sizeof(T));
-            return;
-        }
-#endif
-        std::allocator<T>().deallocate(p, n);
-    }
-
-    friend bool operator==(const QueueAllocator&, const QueueAllocator&) noexcept
-    {
-        return true;
-    }
-};
 
 void logCallFailure(const char* what, const Failure& failure) noexcept
 {
@@ -116,17 +63,6 @@ bool runGuarded(Task& task, const char* what) noexcept
     task.reset();
     return ok;
 }
-
-/// An entry of the reactor's queue; id, label and api only matter while a recorder is attached.
-struct Call {
-    Task fn;
-    std::uint64_t id = 0;
-    std::uint32_t label = 0;
-    ApiKind api = ApiKind::CallFromThread;
-    bool counted = false; ///< a public submission (callFromThread, blockingCallFromThread): kept in ReactorStats
-};
-
-using CallQueue = std::vector<Call, QueueAllocator<Call>>;
 
 /// How the blocking call the reactor thread is running now ended, when not as a plain return (see ReactorAccess).
 thread_local CallEnd t_callEnd = CallEnd::Returned;
@@ -165,15 +101,6 @@ double toSeconds(double seconds)
         throw std::invalid_argument("delay is too large (more than 3e9 seconds)");
     return seconds;
 }
-
-struct TimedCall {
-    enum class Status { Pending, Called, Cancelled };
-    using Key = std::pair<qint64, quint64>;
-    std::weak_ptr<ReactorCore> reactor;
-    Key key;
-    Task fn;
-    Status status = Status::Pending;
-};
 
 /// Receives the payload-free wake-ups posted to the reactor thread.
 class Waker : public QObject {
@@ -231,22 +158,14 @@ public:
         const std::int64_t queued = isPublic ? stampCall(call, ApiKind::CallFromThread) : 0;
         const std::uint64_t id = call.id;
         const std::uint32_t label = call.label;
-        {
-            std::lock_guard lock(queueMutex);
-            if (isPublic) {
-                ++submitted;
-                if (publicClosed) {
-                    ++refused;
-                    throw ReactorNotRunning("callFromThread after the reactor began shutting down");
-                }
-            }
-            if (finalClosed) {
-                if (isPublic)
-                    ++droppedAtClose;
-                qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
-                return;
-            }
-            enqueueLocked(std::move(call));
+        switch (calls.push(std::move(call))) {
+        case CallQueue::Admission::Queued:
+            break;
+        case CallQueue::Admission::Refused:
+            throw ReactorNotRunning("callFromThread after the reactor began shutting down");
+        case CallQueue::Admission::Dropped:
+            qCWarning(lcReactor) << "a call arrived after the reactor stopped; it was dropped";
+            return;
         }
         if (queued)
             traceCall(TraceEventKind::JobQueued, ApiKind::CallFromThread, id, label, queued, 0);
@@ -261,18 +180,6 @@ public:
         call.label = ScopedJobLabel::current();
         call.api = api;
         return traceNow();
-    }
-
-    void enqueueLocked(Call&& call)
-    {
-        incoming.push_back(std::move(call));
-        QTWISTED_NOISE(); // queue push
-        // One wake per batch; posting under our lock: the reactor's destructor takes it before deleting the receiver.
-        if (!wakePending) {
-            wakePending = true;
-            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
-            QTWISTED_NOISE(); // wake
-        }
     }
 
     void traceCall(TraceEventKind kind, ApiKind api, std::uint64_t id, std::uint32_t label, std::int64_t time,
@@ -294,15 +201,11 @@ public:
     void drain()
     {
         const std::int64_t workStart = stallClockStart();
-        CallQueue batch = std::move(spare);
-        {
-            std::lock_guard lock(queueMutex);
-            wakePending = false;
-            if (state.load(std::memory_order_acquire) == State::NotStarted)
-                return; // kept until startup
-            batch.swap(incoming);
+        if (state.load(std::memory_order_acquire) == State::NotStarted) {
+            calls.ackWake(); // kept until startup
+            return;
         }
-        QTWISTED_NOISE(); // queue pop
+        CallBatch batch = calls.take();
         // Counted per batch, so that the books cost no atomic operation per call.
         BatchCount counts;
         for (Call& call : batch) {
@@ -317,61 +220,21 @@ public:
             traceCall(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, call.api, call.id, call.label, end,
                 end - start);
         }
-        commit(counts);
-        batch.clear();
-        // Reuse a normal batch's storage; a burst's is given back, so memory returns to baseline after a flood.
-        if (batch.capacity() > spare.capacity() && batch.capacity() <= kKeptBatchCapacity)
-            spare = std::move(batch);
+        calls.addOutcomes(counts.completed, counts.failed, counts.cancelled);
+        calls.recycle(std::move(batch));
         // As Twisted's runUntilCurrent: thread calls, then the timed calls now due (including those they scheduled)
         // before the calls queued meanwhile, which wait for the next iteration.
-        if (!timers.empty() && timers.begin()->first.first <= steadyNowNs())
+        if (const auto due = timers.nextDue(); due && *due <= steadyNowNs())
             runDueCalls();
         stallClockStop(workStart);
     }
 
-    void commit(const BatchCount& counts) noexcept
-    {
-        if (counts.completed)
-            completed.fetch_add(counts.completed, std::memory_order_relaxed);
-        if (counts.failed)
-            failed.fetch_add(counts.failed, std::memory_order_relaxed);
-        if (counts.cancelled)
-            cancelled.fetch_add(counts.cancelled, std::memory_order_relaxed);
-    }
-
-    ReactorStats stats()
-    {
-        ReactorStats s;
-        // Outcomes first, then submissions: every outcome read belongs to a submission read, so pending() never wraps.
-        s.completed = completed.load(std::memory_order_relaxed);
-        s.failed = failed.load(std::memory_order_relaxed);
-        s.cancelled = cancelled.load(std::memory_order_relaxed);
-        std::lock_guard lock(queueMutex);
-        s.submitted = submitted;
-        s.refused = refused;
-        s.cancelled += droppedAtClose;
-        return s;
-    }
-
-    bool queueEmpty()
-    {
-        std::lock_guard lock(queueMutex);
-        return incoming.empty();
-    }
+    ReactorStats stats() const { return calls.stats(); }
 
     void drainAll()
     {
-        while (!queueEmpty())
+        while (!calls.empty())
             drain();
-    }
-
-    void wakeIfQueued()
-    {
-        std::lock_guard lock(queueMutex);
-        if (!incoming.empty() && !finalClosed && !wakePending) {
-            wakePending = true;
-            QCoreApplication::postEvent(waker, new QEvent(kDrainEvent));
-        }
     }
 
     // ---- blocked callers -------------------------------------------------------------------------------------
@@ -384,25 +247,8 @@ public:
         const std::int64_t queued = stampCall(call, ApiKind::BlockingCallFromThread);
         const std::uint64_t id = call.id;
         const std::uint32_t label = call.label;
-        {
-            std::lock_guard lock(queueMutex);
-            ++submitted;
-            if (publicClosed || finalClosed) {
-                ++refused;
-                throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
-            }
-            if (blocking.size() >= compactAt) {
-                std::erase_if(blocking, [](const std::weak_ptr<BlockingCallBase>& w) {
-                    auto c = w.lock();
-                    return !c || !c->pending();
-                });
-                compactAt = std::max<std::size_t>(64, blocking.size() * 2);
-            }
-            blocking.push_back(blocked);
-            enqueueLocked(std::move(call));
-            // Alone in the queue, the call is likely answered within microseconds: worth polling for (wait()).
-            blocked->answerSoon = incoming.size() == 1;
-        }
+        if (calls.pushBlocking(std::move(call), blocked) != CallQueue::Admission::Queued)
+            throw ReactorNotRunning("blockingCallFromThread after the reactor began shutting down");
         if (queued)
             traceCall(TraceEventKind::JobQueued, ApiKind::BlockingCallFromThread, id, label, queued, 0);
         return id;
@@ -452,12 +298,7 @@ public:
 
     void closeAndReleaseBlocked()
     {
-        std::vector<std::weak_ptr<BlockingCallBase>> waiting;
-        {
-            std::lock_guard lock(queueMutex);
-            publicClosed = true;
-            waiting.swap(blocking);
-        }
+        const std::vector<std::weak_ptr<BlockingCallBase>> waiting = calls.closeToPublic();
         const Failure failure = Failure::make(ReactorNotRunning("the reactor shut down while this thread waited"));
         for (auto& w : waiting) {
             if (auto call = w.lock())
@@ -478,25 +319,31 @@ public:
 
     void insertTimed(const std::shared_ptr<TimedCall>& call, qint64 deadline)
     {
-        call->key = { deadline, nextTimerSeq++ };
-        timers.emplace(call->key, call);
+        timers.add(call, deadline);
         rearm();
     }
 
-    void eraseTimed(const std::shared_ptr<TimedCall>& call)
+    void rescheduleTimed(const std::shared_ptr<TimedCall>& call, qint64 deadline)
     {
-        timers.erase(call->key);
+        timers.reschedule(call, deadline);
+        rearm();
+    }
+
+    void cancelTimed(TimedCall& call)
+    {
+        timers.cancel(call);
         rearm();
     }
 
     void rearm()
     {
         const State s = state.load(std::memory_order_acquire);
-        if (timers.empty() || (s != State::Running && s != State::Stopping)) {
+        const std::optional<qint64> due = timers.nextDue();
+        if (!due || (s != State::Running && s != State::Stopping)) {
             timer->stop();
             return;
         }
-        const qint64 remaining = std::max<qint64>(0, timers.begin()->first.first - steadyNowNs());
+        const qint64 remaining = std::max<qint64>(0, *due - steadyNowNs());
         const qint64 ms = std::min<qint64>((remaining + 999'999) / 1'000'000, kMaxTimerMs); // never early
         timer->start(static_cast<int>(ms));
     }
@@ -506,19 +353,7 @@ public:
         const State s = state.load(std::memory_order_acquire);
         if (s != State::Running && s != State::Stopping)
             return;
-        const qint64 now = steadyNowNs();
-        std::vector<std::pair<TimedCall::Key, std::shared_ptr<TimedCall>>> due;
-        while (!timers.empty() && timers.begin()->first.first <= now) {
-            due.emplace_back(timers.begin()->first, std::move(timers.begin()->second));
-            timers.erase(timers.begin());
-        }
-        for (auto& [key, call] : due) {
-            // An earlier call may have cancelled or rescheduled this one.
-            if (call->status != TimedCall::Status::Pending || call->key != key)
-                continue;
-            call->status = TimedCall::Status::Called;
-            runGuarded(call->fn, "delayed call");
-        }
+        timers.runDue(steadyNowNs(), [](Task& fn) { runGuarded(fn, "delayed call"); });
         rearm();
     }
 
@@ -585,7 +420,7 @@ public:
                     for (Task& t : when)
                         runGuarded(t, "callWhenRunning call");
                     self->rearm();
-                    self->wakeIfQueued();
+                    self->calls.wakeIfQueued();
                 });
             });
         });
@@ -626,10 +461,7 @@ public:
         drainAll(); // results of work that finished meanwhile (divergence: Twisted loses them)
         runPhase(Phase::After, SystemEvent::Shutdown, [] {});
         drainAll();
-        {
-            std::lock_guard lock(queueMutex);
-            finalClosed = true;
-        }
+        calls.close();
         releasePendingTimers();
         state.store(State::Stopped, std::memory_order_release);
         timer->stop();
@@ -642,13 +474,7 @@ public:
 
     /// Delayed calls that can no longer run (the reactor cannot restart) release their captures now; a call that
     /// captured its own DelayedCall would otherwise keep itself alive.
-    void releasePendingTimers()
-    {
-        auto pending = std::move(timers);
-        timers.clear();
-        for (auto& [key, call] : pending)
-            call->fn.reset();
-    }
+    void releasePendingTimers() noexcept { timers.releaseAll(); }
 
     void stopPool()
     {
@@ -693,13 +519,7 @@ public:
             runPhase(
                 Phase::After, SystemEvent::Shutdown, [] {}, false);
         drainAll();
-        {
-            std::lock_guard lock(queueMutex);
-            finalClosed = true;
-            for (const Call& call : incoming)
-                droppedAtClose += call.counted ? 1 : 0;
-            incoming.clear();
-        }
+        calls.closeDiscarding();
         state.store(State::Stopped, std::memory_order_release);
     }
 
@@ -753,29 +573,14 @@ public:
     QTimer* timer;
     std::atomic<State> state { State::NotStarted };
 
-    SpinThenSleepMutex queueMutex;
-    CallQueue incoming; // guarded by queueMutex
-    std::vector<std::weak_ptr<BlockingCallBase>> blocking; // guarded by queueMutex
-    std::size_t compactAt = 64;
-    bool publicClosed = false; // guarded by queueMutex
-    bool wakePending = false; // guarded by queueMutex: a drain event is posted and not yet delivered
-    bool finalClosed = false; // guarded by queueMutex
-    // The books of public calls (ReactorStats): submissions under queueMutex, outcomes added once per batch.
-    quint64 submitted = 0; // guarded by queueMutex
-    quint64 refused = 0; // guarded by queueMutex
-    quint64 droppedAtClose = 0; // guarded by queueMutex
-    std::atomic<quint64> completed { 0 };
-    std::atomic<quint64> failed { 0 };
-    std::atomic<quint64> cancelled { 0 };
-    CallQueue spare; // reactor thread: the last batch's storage, reused
+    CallQueue calls { waker, kDrainEvent };
     TraceHook trace;
     const std::uint32_t traceId = TraceStrings::intern(QStringLiteral("qtwisted.reactor"));
     std::atomic<std::uint64_t> nextCallId { 1 };
     std::int64_t awakeAt = 0; // reactor thread
     bool stallWatch = false; // reactor thread
 
-    std::map<TimedCall::Key, std::shared_ptr<TimedCall>> timers;
-    quint64 nextTimerSeq = 0;
+    TimerQueue timers; // reactor thread
     std::map<TriggerId, Trigger> triggers;
     TriggerId nextTriggerId = 1;
     std::vector<Task> whenRunning;
@@ -949,10 +754,12 @@ void DelayedCall::cancel()
 {
     auto reactor = checkedReactor(m_call);
     checkPending(*m_call);
+    if (reactor) {
+        reactor->cancelTimed(*m_call);
+        return;
+    }
     m_call->status = detail::TimedCall::Status::Cancelled;
     m_call->fn.reset();
-    if (reactor)
-        reactor->eraseTimed(m_call);
 }
 
 void DelayedCall::reset(double seconds)
@@ -962,8 +769,7 @@ void DelayedCall::reset(double seconds)
     checkPending(*m_call);
     if (!reactor)
         return;
-    reactor->timers.erase(m_call->key);
-    reactor->insertTimed(m_call, detail::steadyNowNs() + static_cast<qint64>(seconds * 1e9));
+    reactor->rescheduleTimed(m_call, detail::steadyNowNs() + static_cast<qint64>(seconds * 1e9));
 }
 
 void DelayedCall::delay(double seconds)
@@ -973,8 +779,7 @@ void DelayedCall::delay(double seconds)
     checkPending(*m_call);
     if (!reactor)
         return;
-    reactor->timers.erase(m_call->key);
-    reactor->insertTimed(m_call, m_call->key.first + static_cast<qint64>(seconds * 1e9));
+    reactor->rescheduleTimed(m_call, m_call->key.first + static_cast<qint64>(seconds * 1e9));
 }
 
 bool DelayedCall::active() const

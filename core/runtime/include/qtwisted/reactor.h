@@ -4,7 +4,7 @@
 
 #include <qtwisted/deferred.h>
 #include <qtwisted/detail/function.h>
-#include <qtwisted/detail/signal.h>
+#include <qtwisted/detail/reactoraccess.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/trace.h>
 
@@ -28,118 +28,6 @@ enum class Phase { Before, During, After };
 enum class SystemEvent { Startup, Shutdown };
 /// Identifies a trigger for removeSystemEventTrigger().
 using TriggerId = quint64;
-
-namespace detail {
-
-class ReactorCore;
-struct TimedCall;
-
-/// A thread blocked in blockingCallFromThread(): whoever claims it first (the reactor with the result, shutdown with
-/// ReactorNotRunning, the waiter's own timeout) decides the outcome.
-struct BlockingCallBase {
-    enum : int { Pending, Writing, Done, Abandoned };
-    BlockingCallBase() = default;
-    BlockingCallBase(const BlockingCallBase&) = delete;
-    BlockingCallBase& operator=(const BlockingCallBase&) = delete;
-    BlockingCallBase(BlockingCallBase&&) = delete;
-    BlockingCallBase& operator=(BlockingCallBase&&) = delete;
-    virtual ~BlockingCallBase() = default;
-
-    bool claim() noexcept
-    {
-        int expected = Pending;
-        return state.compare_exchange_strong(expected, Writing, std::memory_order_acq_rel);
-    }
-    void publish() noexcept
-    {
-        state.store(Done, std::memory_order_release);
-        ready.release();
-    }
-    void failWith(const Failure& failure) noexcept
-    {
-        if (claim()) {
-            setFailure(failure);
-            publish();
-        }
-    }
-    /// The waiter gives up (timeout); false when a result is already being written.
-    bool claimAbandon() noexcept
-    {
-        int expected = Pending;
-        return state.compare_exchange_strong(expected, Abandoned, std::memory_order_acq_rel);
-    }
-    bool pending() const noexcept { return state.load(std::memory_order_acquire) == Pending; }
-
-    /// The caller waits for `ready`. If the call was alone in the reactor's queue (answerSoon) and no other blocked
-    /// caller is polling, it first polls for a few microseconds (a reactor that answers at once then costs no sleep
-    /// and no wake-up), then sleeps.
-    void wait() noexcept;
-    /// wait() with a deadline: false when `timeout` passed without an answer.
-    bool waitFor(std::chrono::milliseconds timeout) noexcept;
-
-    std::atomic<int> state { Pending };
-    Signal ready;
-    /// Set by the caller's thread when it queued the call: no other call was waiting for the reactor, so the
-    /// answer is likely to come within microseconds and wait() polls for it first.
-    bool answerSoon = false;
-
-protected:
-    virtual void setFailure(const Failure& failure) noexcept = 0;
-};
-
-/// How a blocking call ended on the reactor thread, when not by simply returning (for ReactorStats).
-enum class CallEnd : std::uint8_t { Returned, Failed, Skipped };
-
-/// Where threads.h reaches into a reactor.
-struct ReactorAccess {
-    static QThread* thread(const Reactor& reactor) noexcept;
-    static std::weak_ptr<ReactorCore> core(const Reactor& reactor) noexcept;
-    /// Queues a task for the reactor thread even while shutdown runs (results must still arrive). If the reactor
-    /// is gone or stopped, the task is destroyed unrun and a warning is logged.
-    static void postInternal(const std::weak_ptr<ReactorCore>& core, Task task);
-    /// Registers a blocked caller and queues its task; ReactorNotRunning once shutdown began.
-    /// Returns the call's trace id (0 when no recorder is attached).
-    static std::uint64_t postBlocking(Reactor& reactor, const std::shared_ptr<BlockingCallBase>& call, Task task);
-    /// Called by a blocking call's task on the reactor thread when its function raised or its caller had gone.
-    static void endCall(CallEnd end) noexcept;
-
-    static void setTrace(Reactor& reactor, const std::shared_ptr<TraceSink>& sink);
-    static void clearTrace(const std::weak_ptr<ReactorCore>& core, const TraceSink* sink);
-    /// True when a recorder is attached (one acquire load).
-    static bool tracing(const std::weak_ptr<ReactorCore>& core) noexcept;
-    static void traceCallback(const std::weak_ptr<ReactorCore>& core, std::uint32_t poolId, std::uint64_t jobId,
-        std::int64_t start, std::int64_t end) noexcept;
-    static void traceBlockingWait(
-        const std::weak_ptr<ReactorCore>& core, std::uint64_t callId, std::int64_t start, std::int64_t end) noexcept;
-};
-
-double toSeconds(double seconds);
-
-template <class Rep, class Period>
-double toSeconds(std::chrono::duration<Rep, Period> d)
-{
-    return toSeconds(std::chrono::duration<double>(d).count());
-}
-
-/// Turns a trigger's return (void or any Deferred) into what the reactor waits for.
-template <class F>
-UniqueFunction<std::optional<Deferred<void>>()> wrapTrigger(F&& f)
-{
-    return [fn = std::forward<F>(f)]() mutable -> std::optional<Deferred<void>> {
-        using Ret = std::invoke_result_t<decltype(fn)&>;
-        if constexpr (std::is_void_v<Ret>) {
-            fn();
-            return std::nullopt;
-        } else if constexpr (std::is_same_v<std::decay_t<Ret>, Deferred<void>>) {
-            return fn();
-        } else {
-            static_assert(UnwrapDeferred<std::decay_t<Ret>>::isDeferred, "a trigger returns void or a Deferred");
-            return fn().addCallback([](auto&&) {});
-        }
-    };
-}
-
-} // namespace detail
 
 /// A call scheduled by Reactor::callLater(). Reactor-thread only. Discarding it cancels nothing.
 class DelayedCall {
