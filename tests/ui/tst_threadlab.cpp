@@ -630,14 +630,16 @@ private Q_SLOTS:
         writeTraceOfFiveJobs(path);
         queueAndWait(3, 10);
         // The file pool paused: the task cannot start before it is cancelled, whatever the machine's speed.
-        ThreadPool& pool = m_window->fileTasks()->threadPool();
+        ThreadPool& pool = TraceFileTasks::threadPool();
+        const int min = pool.minThreads();
+        const int max = pool.maxThreads();
         pool.adjustPoolsize(0, 0);
         QVERIFY(m_window->openTraceInBackground(path));
         QProgressDialog* progress = nullptr;
         QTRY_VERIFY((progress = m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress")))
             && progress->isVisible());
         QTest::mouseClick(progress->findChild<QPushButton*>(), Qt::LeftButton); // its Cancel
-        pool.adjustPoolsize(0, 1);
+        pool.adjustPoolsize(min, max);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
         QVERIFY(m_controller->isLive());
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 8);
@@ -650,11 +652,13 @@ private Q_SLOTS:
         queueAndWait(5, 10);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("trace.json"));
-        ThreadPool& pool = m_window->fileTasks()->threadPool();
+        ThreadPool& pool = TraceFileTasks::threadPool();
+        const int min = pool.minThreads();
+        const int max = pool.maxThreads();
         pool.adjustPoolsize(0, 0);
         QVERIFY(m_window->exportTraceInBackground(path));
         m_window->fileTasks()->cancel();
-        pool.adjustPoolsize(0, 1);
+        pool.adjustPoolsize(min, max);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
         QVERIFY(!QFile::exists(path));
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList()); // no temporary file either

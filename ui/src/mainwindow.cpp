@@ -49,7 +49,7 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     m_jobs = new JobTablePanel(m_controller.jobModel());
     m_rangeStats = new RangeStatsPanel;
     m_log = new LogPanel;
-    m_files = new TraceFileTasks(m_controller.reactor(), this);
+    m_files = new TraceFileTasks(this);
     setCentralWidget(createCentralWidget());
     m_mode = new QLabel(tr("Live"));
     m_dropped = new QLabel;

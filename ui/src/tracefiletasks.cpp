@@ -30,13 +30,16 @@ constexpr qsizetype kReadChunk = qsizetype { 4 } * 1024 * 1024;
 constexpr int kReadShare = 300; ///< of the per mille of an open: reading the file; the rest is the import
 } // namespace
 
-TraceFileTasks::TraceFileTasks(Reactor& reactor, QWidget* dialogParent)
+TraceFileTasks::TraceFileTasks(QWidget* dialogParent)
     : QObject(dialogParent)
-    , m_reactor(reactor)
     , m_dialogParent(dialogParent)
-    , m_pool(0, 1, QStringLiteral("thread-lab-files"))
 {
-    m_pool.start();
+    Reactor::instance(); // created now, so that it is running by the time a file is opened
+}
+
+ThreadPool& TraceFileTasks::threadPool()
+{
+    return Reactor::instance().getThreadPool();
 }
 
 TraceFileTasks::~TraceFileTasks()
@@ -127,7 +130,7 @@ bool TraceFileTasks::open(const QString& path, std::function<void(TraceData)> ap
     begin(tr("Opening %1…").arg(QFileInfo(path).fileName()));
     std::shared_ptr<Task> task = m_task;
     QPointer<TraceFileTasks> self(this);
-    threads::deferToThreadPool(m_reactor, m_pool, [path, task] { return read(path, task->control()); })
+    threads::deferToThread([path, task] { return read(path, task->control()); })
         .addCallbacks(
             [self, task, path, apply = std::move(apply)](Result result) {
                 if (!self || self->m_task != task)
@@ -159,8 +162,7 @@ bool TraceFileTasks::save(const QString& path, Format format, const TraceData& d
     // The live data grows on the GUI thread while the work runs: the work writes a copy (a copy of the tables is
     // far quicker than the JSON made of them).
     auto snapshot = std::make_shared<const TraceData>(data);
-    threads::deferToThreadPool(
-        m_reactor, m_pool, [path, format, snapshot, task] { return write(path, format, *snapshot, task->control()); })
+    threads::deferToThread([path, format, snapshot, task] { return write(path, format, *snapshot, task->control()); })
         .addCallbacks(
             [self, task, path](const Result& result) {
                 if (!self || self->m_task != task)

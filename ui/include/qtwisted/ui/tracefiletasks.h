@@ -3,7 +3,6 @@
 #pragma once
 
 #include <qtwisted/inspect/traceexport.h>
-#include <qtwisted/threadpool.h>
 
 #include <QObject>
 #include <QPointer>
@@ -17,13 +16,15 @@ class QWidget;
 
 namespace qtwisted {
 
-class Reactor;
+class ThreadPool;
 
-/// Opens and writes trace files off the GUI thread: the work runs in a pool of its own through deferToThreadPool
-/// and its Deferred brings the result back to the reactor (= GUI) thread. A progress dialog (objectName
-/// "fileProgress") shows how far it got; its Cancel sets a flag the work checks between chunks of events. A cancelled
-/// open changes nothing; a cancelled or failed write leaves no file behind (QSaveFile), nor touches an existing one.
-/// One task at a time.
+/// Opens and writes trace files off the GUI thread: the work runs through threads::deferToThread, in the pool of
+/// Reactor::instance(), and its Deferred brings the result back to that reactor's thread, the GUI thread. Thread
+/// Lab's own reactor (LabController's) is not Reactor::instance() and is recorded: file work on it would show up in
+/// the trace being looked at (a callback row per task), and a paused pool would hold it back. A progress dialog
+/// (objectName "fileProgress") shows how far the work got; its Cancel sets a flag the work checks between chunks of
+/// events. A cancelled open changes nothing; a cancelled or failed write leaves no file behind (QSaveFile), nor
+/// touches an existing one. One task at a time.
 class TraceFileTasks : public QObject {
     Q_OBJECT
 public:
@@ -36,8 +37,8 @@ public:
         bool cancelled = false;
     };
 
-    /// `reactor` (whose thread is `dialogParent`'s) must outlive the object.
-    TraceFileTasks(Reactor& reactor, QWidget* dialogParent);
+    /// Creates Reactor::instance() if needed (it starts, embedded, when the application's loop spins).
+    explicit TraceFileTasks(QWidget* dialogParent);
     /// Cancels a running task; its result is dropped.
     ~TraceFileTasks() override;
 
@@ -55,8 +56,8 @@ public:
     /// Asks the running task to stop; its result is dropped.
     void cancel();
     bool isRunning() const noexcept { return m_task != nullptr; }
-    /// The pool the work runs in (tests pause it to cancel a task before it starts).
-    ThreadPool& threadPool() noexcept { return m_pool; }
+    /// The pool the work runs in, Reactor::instance()'s (tests pause it to cancel a task before it starts).
+    static ThreadPool& threadPool();
 
 Q_SIGNALS:
     /// A task ended: `message` says how, for the status bar; `error` is set when it failed (not when cancelled).
@@ -67,9 +68,7 @@ private:
     void begin(const QString& label);
     void end(const QString& message, const QString& error);
 
-    Reactor& m_reactor;
     QPointer<QWidget> m_dialogParent;
-    ThreadPool m_pool;
     std::shared_ptr<Task> m_task;
     QProgressDialog* m_dialog = nullptr;
     QTimer* m_poll = nullptr;
