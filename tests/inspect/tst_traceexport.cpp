@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <atomic>
 #include <set>
 
 using namespace qtwisted;
@@ -79,6 +81,46 @@ private Q_SLOTS:
         m_real.setInitialPoolSize(TraceStrings::intern(QStringLiteral("qtwisted.reactor")), 5, 10);
         m_real.append(recordRealRun(m_recorder));
         QVERIFY(m_real.jobs().size() >= 26);
+    }
+
+    void progressAndCancel()
+    {
+        // Enough jobs for several checks (every 4096 events).
+        TraceData big;
+        std::vector<TraceEvent> events;
+        for (int i = 0; i < 10000; ++i) {
+            events.push_back(ev(K::JobStarted, 2 * i, static_cast<std::uint64_t>(i + 1), i % 4));
+            events.push_back(ev(K::JobFinished, 2 * i + 1, static_cast<std::uint64_t>(i + 1), i % 4, 1));
+        }
+        big.append(events);
+        std::atomic<bool> cancel { false };
+        std::vector<int> seen;
+        const TraceTaskControl control { &cancel, [&seen](int p) { seen.push_back(p); } };
+
+        QBuffer json;
+        json.open(QIODevice::WriteOnly);
+        QVERIFY(exportChromeTrace(big, json, control));
+        QCOMPARE(json.data(), exported(big)); // the same bytes as without progress
+        QVERIFY(seen.size() > 3);
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QCOMPARE(seen.back(), 1000);
+
+        seen.clear();
+        const TraceImport back = importChromeTrace(json.data(), kMaxTraceImportBytes, control);
+        QVERIFY2(back.data, qPrintable(back.error));
+        QVERIFY(back.data->sameContent(big));
+        QVERIFY(!back.cancelled);
+        QVERIFY(seen.size() > 3 && std::is_sorted(seen.begin(), seen.end()) && seen.back() == 1000);
+
+        cancel = true;
+        QBuffer none;
+        none.open(QIODevice::WriteOnly);
+        QVERIFY(!exportChromeTrace(big, none, control));
+        QVERIFY(!exportJobsCsv(big, none, control));
+        QCOMPARE(none.size(), qint64 { 0 }); // cancelled before anything was written
+        const TraceImport cancelled = importChromeTrace(json.data(), kMaxTraceImportBytes, control);
+        QVERIFY(!cancelled.data);
+        QVERIFY(cancelled.cancelled);
     }
 
     void exportPassesTheValidator_data()

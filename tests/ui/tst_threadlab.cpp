@@ -2,22 +2,25 @@
 // SPDX-License-Identifier: MIT
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/inspect/labcontroller.h>
+#include <qtwisted/inspect/laneorder.h>
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/trace.h>
 #include <qtwisted/ui/mainwindow.h>
 #include <qtwisted/ui/timelineview.h>
+#include <qtwisted/ui/tracefiletasks.h>
 
 #include <QAction>
 #include <QComboBox>
 #include <QDir>
-#include <QTimer>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -25,9 +28,9 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
-#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 #include <array>
@@ -64,6 +67,13 @@ private:
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, before + static_cast<quint64>(count), 10000);
         m_controller->drain();
+    }
+
+    /// Records 5 jobs and writes their trace (blocking) to `path`.
+    void writeTraceOfFiveJobs(const QString& path)
+    {
+        queueAndWait(5, 10);
+        QVERIFY(m_window->exportTrace(path));
     }
 
     /// Pixels of exactly `color` in the timeline as it is drawn now.
@@ -331,14 +341,15 @@ private Q_SLOTS:
         QVERIFY2(summary.contains(QStringLiteral("(4 ended)")), qPrintable(summary));
         QVERIFY2(summary.contains(QStringLiteral("wait: mean")), qPrintable(summary));
         QVERIFY2(summary.contains(QStringLiteral("run: mean")), qPrintable(summary));
-        auto* table = find<QTableWidget>("rangeStatsTable");
+        const QAbstractItemModel* table = find<QTableView>("rangeStatsTable")->model();
         QCOMPARE(table->rowCount(), 2);
+        auto text = [table](int row, int column) { return table->index(row, column).data().toString(); };
         int ended = 0;
         for (int row = 0; row < table->rowCount(); ++row) {
-            QVERIFY(table->item(row, 0)->text().startsWith(QStringLiteral("PoolThread-")));
+            QVERIFY(text(row, 0).startsWith(QStringLiteral("PoolThread-")));
             // Two workers, 2 × 100 ms each over the ~200 ms the jobs took: well above half busy.
-            QVERIFY2(table->item(row, 1)->text().toDouble() > 50.0, qPrintable(table->item(row, 1)->text()));
-            ended += table->item(row, 2)->text().toInt();
+            QVERIFY2(text(row, 1).toDouble() > 50.0, qPrintable(text(row, 1)));
+            ended += text(row, 2).toInt();
         }
         QCOMPARE(ended, 4);
 
@@ -567,6 +578,110 @@ private Q_SLOTS:
         for (std::size_t i = 1; i < order.size(); ++i)
             QVERIFY(lanes[static_cast<std::size_t>(order[i - 1])].worker
                 <= lanes[static_cast<std::size_t>(order[i])].worker);
+    }
+
+    void rangeStatisticsRowsFollowTheTimelineLanes()
+    {
+        find<QSpinBox>("maxThreadsSpin")->setValue(4);
+        queueAndWait(8, 30);
+        m_window->refreshRangeStatistics();
+        const auto order = find<TimelineView>("timeline")->laneOrder();
+        QCOMPARE(order, displayLaneOrder(m_controller->traceData()));
+        const QAbstractItemModel* table = find<QTableView>("rangeStatsTable")->model();
+        QVERIFY(table->rowCount() >= 2);
+        const auto lanes = m_controller->traceData().lanes();
+        // The table shows the lanes alive in the range, in the timeline's order.
+        std::size_t at = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const QString name = table->index(row, 0).data().toString();
+            while (at < order.size() && lanes[static_cast<std::size_t>(order[at])].threadName != name)
+                ++at;
+            QVERIFY2(at < order.size(), qPrintable(name));
+            ++at;
+        }
+    }
+
+    void openInTheBackgroundShowsItsJobs()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("trace.json"));
+        writeTraceOfFiveJobs(path);
+        queueAndWait(3, 10); // the live recording now has 8 jobs
+        QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 8);
+        QVERIFY(m_window->openTraceInBackground(path));
+        QVERIFY(m_window->fileTasks()->isRunning());
+        QVERIFY(!m_window->openTraceInBackground(path)); // one at a time
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(!m_controller->isLive());
+        QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 5);
+        QVERIFY(!find<QPushButton>("queueButton")->isEnabled());
+        QVERIFY(!m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))
+            || !m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))->isVisible());
+
+        // A broken file: an error, and the trace shown stays.
+        const QString broken = dir.filePath(QStringLiteral("broken.json"));
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{\"traceEvents\": [");
+        file.close();
+        QVERIFY(m_window->openTraceInBackground(broken));
+        QMessageBox* box = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((box = m_window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox"))), 10000);
+        QVERIFY2(box->informativeText().contains(QStringLiteral("not valid JSON")), qPrintable(box->informativeText()));
+        box->close();
+        QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 5);
+    }
+
+    void cancelledOpenKeepsTheShownTrace()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("trace.json"));
+        writeTraceOfFiveJobs(path);
+        queueAndWait(3, 10);
+        // The file pool paused: the task cannot start before it is cancelled, whatever the machine's speed.
+        ThreadPool& pool = TraceFileTasks::threadPool();
+        const int min = pool.minThreads();
+        const int max = pool.maxThreads();
+        pool.adjustPoolsize(0, 0);
+        QVERIFY(m_window->openTraceInBackground(path));
+        QProgressDialog* progress = nullptr;
+        QTRY_VERIFY((progress = m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress")))
+            && progress->isVisible());
+        QTest::mouseClick(progress->findChild<QPushButton*>(), Qt::LeftButton); // its Cancel
+        pool.adjustPoolsize(min, max);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(m_controller->isLive());
+        QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 8);
+        QVERIFY(find<QPushButton>("queueButton")->isEnabled());
+        QVERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox")));
+    }
+
+    void cancelledExportLeavesNoFile()
+    {
+        queueAndWait(5, 10);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("trace.json"));
+        ThreadPool& pool = TraceFileTasks::threadPool();
+        const int min = pool.minThreads();
+        const int max = pool.maxThreads();
+        pool.adjustPoolsize(0, 0);
+        QVERIFY(m_window->exportTraceInBackground(path));
+        m_window->fileTasks()->cancel();
+        pool.adjustPoolsize(min, max);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList()); // no temporary file either
+
+        // Not cancelled: written, and the same bytes as the blocking export.
+        QVERIFY(m_window->exportTraceInBackground(path));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(QFile::exists(path));
+        const QString csv = dir.filePath(QStringLiteral("jobs.csv"));
+        QVERIFY(m_window->exportCsvInBackground(csv));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QFile jobs(csv);
+        QVERIFY(jobs.open(QIODevice::ReadOnly));
+        QCOMPARE(jobs.readAll().count('\n'), 6); // header + 5 jobs
     }
 
     void recordsAndSavesAScenario()

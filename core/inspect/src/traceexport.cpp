@@ -115,26 +115,35 @@ struct Slice {
 
 class Exporter {
 public:
-    explicit Exporter(const TraceData& data)
+    explicit Exporter(const TraceData& data, const TraceTaskControl* control = nullptr)
         : m_data(data)
+        , m_control(control)
     {
         const std::int64_t origin = data.timeOrigin();
         m_base = data.earliestNs() == kNoTime ? origin : std::min(origin, data.earliestNs());
         m_latest = data.latestNs() == kNoTime ? m_base : data.latestNs();
     }
 
+    /// The JSON; empty when cancelled.
     QByteArray run()
     {
         m_out.reserve(static_cast<qsizetype>(m_data.jobs().size()) * 600 + 4096);
         m_out += "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
         writeProcess();
-        for (std::size_t row = 0; row < m_data.jobs().size(); ++row)
+        const std::size_t jobs = m_data.jobs().size();
+        for (std::size_t row = 0; row < jobs; ++row) {
+            if (row % kCheckEvery == 0 && stopAt(row, jobs, 0, 400))
+                return {};
             addJob(row);
+        }
         addReactorExtras();
         packSlices();
         writeThreads();
-        for (const Slice& s : m_slices)
-            writeSlice(s);
+        for (std::size_t i = 0; i < m_slices.size(); ++i) {
+            if (i % kCheckEvery == 0 && stopAt(i, m_slices.size(), 400, 900))
+                return {};
+            writeSlice(m_slices[i]);
+        }
         writeCounters();
         writeResizes();
         if (m_out.endsWith(",\n"))
@@ -144,6 +153,19 @@ public:
     }
 
 private:
+    static constexpr std::size_t kCheckEvery = 4096;
+
+    /// Reports done/total mapped onto [from, to] per mille; true when cancelled.
+    bool stopAt(std::size_t done, std::size_t total, int from, int to) const
+    {
+        if (!m_control)
+            return false;
+        m_control->report(from
+            + static_cast<int>(static_cast<double>(to - from) * static_cast<double>(done)
+                / static_cast<double>(std::max<std::size_t>(total, 1))));
+        return m_control->cancelled();
+    }
+
     std::int64_t rel(std::int64_t t) const { return t - m_base; }
 
     void beginEvent(const char* ph, const QString& name, int tid, std::int64_t ts)
@@ -547,6 +569,7 @@ private:
     }
 
     const TraceData& m_data;
+    const TraceTaskControl* m_control = nullptr;
     std::int64_t m_base = 0;
     std::int64_t m_latest = 0;
     QByteArray m_out;
@@ -593,6 +616,8 @@ QString csvMillis(std::int64_t ns)
 class Importer {
 public:
     QString error;
+    bool cancelled = false;
+    const TraceTaskControl* control = nullptr;
 
     std::optional<TraceData> run(const QByteArray& json, qsizetype maxBytes)
     {
@@ -638,6 +663,13 @@ public:
                 place(headerAt), static_cast<double>(events.size())))
             return std::nullopt;
         for (qsizetype i = 0; i < events.size(); ++i) {
+            if (control && i % 4096 == 0) {
+                control->report(static_cast<int>(900.0 * static_cast<double>(i) / static_cast<double>(events.size())));
+                if (control->cancelled()) {
+                    cancelled = true;
+                    return failed(QStringLiteral("import"), QStringLiteral("cancelled"));
+                }
+            }
             const QJsonValue ev = events.at(i);
             if (!ev.isObject())
                 return failed(QStringLiteral("traceEvents[%1]").arg(i), QStringLiteral("must be an object"));
@@ -1037,11 +1069,48 @@ bool exportChromeTrace(const TraceData& data, QIODevice& out)
     return out.write(json) == json.size();
 }
 
+namespace {
+/// Writes `bytes` in chunks, reporting [from, 1000] per mille; false when cancelled or the device failed.
+bool writeInChunks(const QByteArray& bytes, QIODevice& out, const TraceTaskControl& control, int from)
+{
+    constexpr qsizetype kChunk = qsizetype { 4 } * 1024 * 1024;
+    for (qsizetype at = 0; at < bytes.size(); at += kChunk) {
+        if (control.cancelled())
+            return false;
+        const qsizetype n = std::min(kChunk, bytes.size() - at);
+        if (out.write(bytes.constData() + at, n) != n)
+            return false;
+        control.report(from
+            + static_cast<int>(
+                static_cast<double>(1000 - from) * static_cast<double>(at + n) / static_cast<double>(bytes.size())));
+    }
+    return !control.cancelled();
+}
+} // namespace
+
+bool exportChromeTrace(const TraceData& data, QIODevice& out, const TraceTaskControl& control)
+{
+    const QByteArray json = Exporter(data, &control).run();
+    return !json.isEmpty() && writeInChunks(json, out, control, 900);
+}
+
 bool exportJobsCsv(const TraceData& data, QIODevice& out)
+{
+    return exportJobsCsv(data, out, TraceTaskControl {});
+}
+
+bool exportJobsCsv(const TraceData& data, QIODevice& out, const TraceTaskControl& control)
 {
     QByteArray csv = "id,pool,api,label,status,worker,queued_ms,waited_ms,ran_ms,callback_delay_ms\r\n";
     const auto lanes = data.lanes();
-    for (const JobRecord& r : data.jobs()) {
+    const auto jobs = data.jobs();
+    for (std::size_t row = 0; row < jobs.size(); ++row) {
+        if (row % 4096 == 0) {
+            control.report(static_cast<int>(900.0 * static_cast<double>(row) / static_cast<double>(jobs.size())));
+            if (control.cancelled())
+                return false;
+        }
+        const JobRecord& r = jobs[row];
         QString worker;
         if (r.lane == JobRecord::kReactorLane)
             worker = QStringLiteral("reactor");
@@ -1060,16 +1129,25 @@ bool exportJobsCsv(const TraceData& data, QIODevice& out)
         }
         csv += "\r\n";
     }
-    return out.write(csv) == csv.size();
+    return writeInChunks(csv, out, control, 900);
 }
 
 TraceImport importChromeTrace(const QByteArray& json, qsizetype maxBytes)
 {
+    return importChromeTrace(json, maxBytes, TraceTaskControl {});
+}
+
+TraceImport importChromeTrace(const QByteArray& json, qsizetype maxBytes, const TraceTaskControl& control)
+{
     Importer importer;
+    importer.control = &control;
     TraceImport result;
     result.data = importer.run(json, maxBytes);
+    result.cancelled = importer.cancelled;
     if (!result.data)
         result.error = importer.error.isEmpty() ? QStringLiteral("file: could not be read") : importer.error;
+    else
+        control.report(1000);
     return result;
 }
 

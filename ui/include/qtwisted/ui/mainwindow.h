@@ -2,43 +2,49 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QElapsedTimer>
 #include <QMainWindow>
 
-class QCheckBox;
-class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
-class QListWidget;
-class QPlainTextEdit;
-class QPushButton;
-class QSlider;
-class QSortFilterProxyModel;
-class QSpinBox;
-class QTableView;
-class QTableWidget;
 
 namespace qtwisted {
 
+class JobTablePanel;
 class LabController;
+class LauncherPanel;
+class LogPanel;
+class PoolPanel;
+class RangeStatsPanel;
+class RecipesPanel;
+class TimelinePanel;
 class TimelineView;
+class TraceData;
+class TraceFileTasks;
 struct Scenario;
 
-/// Thread Lab's window: Launcher, Pool panel, Timeline, Job table, Recipes and Log around a LabController.
+/// Thread Lab's window: it creates the panels (Launcher, Pool, Timeline, Recipes, Jobs, Range statistics, Log)
+/// around a LabController, wires them, and owns the menus and the status bar.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     /// `controller` must outlive the window.
     explicit MainWindow(LabController& controller, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     /// Plays a scenario (its `stop` step removed: the window's reactor must keep running).
     void runScenario(const Scenario& scenario);
-    /// Writes the shown trace / job table; false (and a message in the status bar) on failure.
+    /// Writes the shown trace / job table, blocking (tests and scripts; the menu writes in the background); false (and
+    /// a message in the status bar) on failure.
     bool exportTrace(const QString& path);
     bool exportCsv(const QString& path);
-    /// Opens an exported trace read-only; the error message, or empty.
+    /// Opens an exported trace read-only, blocking (the menu opens in the background); the error message, or empty.
     QString openTrace(const QString& path);
+    /// The same off the GUI thread, with progress and Cancel (what File → Open trace and Export do). False when
+    /// another file task is still running.
+    bool openTraceInBackground(const QString& path);
+    bool exportTraceInBackground(const QString& path);
+    bool exportCsvInBackground(const QString& path);
+    /// The background file tasks (to cancel one, or wait for it).
+    TraceFileTasks* fileTasks() const noexcept { return m_files; }
     /// Loads a scenario file and plays it; the error message, or empty.
     QString loadScenario(const QString& path);
     /// Writes the recorded scenario (or, when nothing was recorded, the last one played) as JSON; the error, or
@@ -51,65 +57,30 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    QWidget* createLauncher();
-    QWidget* createPoolPanel();
-    QWidget* createRecipes();
-    QWidget* createRangeStatistics();
+    QWidget* createCentralWidget();
     void createMenus();
+    void connectController();
 
-    void onQueueClicked();
-    void onApiChanged();
-    void onRecipeSelected();
-    void onRunRecipeClicked();
     void onUpdated();
-    void onOutputLine(const QDateTime& time, const QString& threadName, const QString& text);
-    void onTimelineJobClicked(int row);
-    void onTableRowActivated();
-    void onExportTrace();
-    void onExportCsv();
-    void onSavePng();
-    void onOpenTrace();
-    void onLoadScenario();
+    void showImported(TraceData data, const QString& path);
+    void showLive();
+    void onFileTaskFinished(const QString& message, const QString& error);
     void onSaveScenario();
-    void onStopReactorClicked();
+    void onLoadScenario();
+    void onSavePng();
     void stopReactorNow();
 
     LabController& m_controller;
+    LauncherPanel* m_launcher = nullptr;
+    PoolPanel* m_pool = nullptr;
+    TimelinePanel* m_timelinePanel = nullptr;
     TimelineView* m_timeline = nullptr;
-    QTableView* m_table = nullptr;
-    QSortFilterProxyModel* m_proxy = nullptr;
-    QPlainTextEdit* m_log = nullptr;
-
-    QComboBox* m_api = nullptr;
-    QSpinBox* m_count = nullptr;
-    QSpinBox* m_sleepMin = nullptr;
-    QCheckBox* m_sleepRandom = nullptr;
-    QSpinBox* m_sleepMax = nullptr;
-    QDoubleSpinBox* m_failureRate = nullptr;
-    QLineEdit* m_label = nullptr;
-    QPushButton* m_queue = nullptr;
-
-    QSpinBox* m_maxThreads = nullptr;
-    QSlider* m_maxSlider = nullptr;
-    QSpinBox* m_minThreads = nullptr;
-    QPushButton* m_pause = nullptr;
-    QLabel* m_stats = nullptr;
-    QPushButton* m_stopReactor = nullptr;
-
-    QTableWidget* m_rangeTable = nullptr;
-    QLabel* m_rangeSummary = nullptr;
-    QElapsedTimer m_rangeClock;
+    RecipesPanel* m_recipes = nullptr;
+    JobTablePanel* m_jobs = nullptr;
+    RangeStatsPanel* m_rangeStats = nullptr;
+    LogPanel* m_log = nullptr;
+    TraceFileTasks* m_files = nullptr;
     QAction* m_recordAction = nullptr;
-
-    QListWidget* m_recipes = nullptr;
-    QLabel* m_recipeDescription = nullptr;
-    QPlainTextEdit* m_python = nullptr;
-    QPlainTextEdit* m_cpp = nullptr;
-    QPushButton* m_runRecipe = nullptr;
-
-    QPushButton* m_now = nullptr;
-    QPushButton* m_pauseView = nullptr;
-    QPushButton* m_zoomBack = nullptr;
     QLabel* m_dropped = nullptr;
     QLabel* m_mode = nullptr;
 };
