@@ -1,0 +1,93 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace qtwisted {
+
+/// A time scale for one paint: the visible range read once and the pixel columns it covers, so that every time of
+/// one paint maps with the same origin (in follow mode the range moves with the clock).
+struct TimelineScale {
+    std::int64_t startNs = 0;
+    std::int64_t spanNs = 1;
+    int left = 0; ///< the x of startNs
+    int right = 1; ///< the x of startNs + spanNs
+
+    /// The x of time t (not clamped).
+    double xOf(std::int64_t t) const noexcept
+    {
+        return left + static_cast<double>(t - startNs) * (right - left) / static_cast<double>(spanNs);
+    }
+    /// The time at x (not clamped); the inverse of xOf() up to the ns lost to rounding.
+    std::int64_t timeAt(double x) const noexcept
+    {
+        return startNs + static_cast<std::int64_t>((x - left) * static_cast<double>(spanNs) / (right - left));
+    }
+    /// Nanoseconds per pixel column.
+    double nsPerPixel() const noexcept { return static_cast<double>(spanNs) / (right - left); }
+};
+
+/// What the timeline shows of a trace: a visible range [end - span, end] that either follows the newest data or
+/// stays where the user put it. A value: no widget, no clock; the caller passes the current time ("now") wherever
+/// the followed right edge depends on it.
+///
+/// What "following" shows depends on the source:
+///  - none (no trace): the right edge is now;
+///  - a live trace: the right edge is now, but never left of origin + span (the first seconds fill from the left);
+///  - a recorded trace: the span fitted to the trace when set, the right edge a little past origin + span.
+class TimelineViewport {
+public:
+    static constexpr std::int64_t kMinSpanNs = 1'000'000; ///< 1 ms
+    static constexpr std::int64_t kMaxSpanNs = 3'600'000'000'000; ///< 1 h
+    static constexpr std::int64_t kDefaultSpanNs = 10'000'000'000; ///< 10 s
+
+    /// Follows the clock, with the default span.
+    TimelineViewport() = default;
+
+    /// No trace: following shows the newest span up to now.
+    void showNothing() noexcept { m_source = Source::None; }
+    /// A trace being recorded from `originNs` on.
+    void showLive(std::int64_t originNs) noexcept;
+    /// A recorded trace of [originNs, latestNs]: the span is fitted to all of it plus 5 % (kept if the trace has no
+    /// latest time, i.e. is empty).
+    void showRecorded(std::int64_t originNs, std::optional<std::int64_t> latestNs) noexcept;
+
+    bool isFollowing() const noexcept { return m_follow; }
+    /// Starts following, or stops where the range is at `nowNs` (the range then stays put).
+    void setFollowing(bool follow, std::int64_t nowNs) noexcept;
+
+    std::int64_t spanNs() const noexcept { return m_spanNs; }
+    /// Clamped to [kMinSpanNs, kMaxSpanNs]; a range that is not followed keeps its right edge.
+    void setSpanNs(std::int64_t spanNs) noexcept;
+    static std::int64_t clampSpan(std::int64_t spanNs) noexcept;
+
+    /// The visible range at `nowNs`.
+    std::int64_t endNs(std::int64_t nowNs) const noexcept;
+    std::int64_t startNs(std::int64_t nowNs) const noexcept { return endNs(nowNs) - m_spanNs; }
+    /// The mapping of the visible range at `nowNs` onto pixel columns [left, right].
+    TimelineScale scale(int left, int right, std::int64_t nowNs) const noexcept;
+
+    /// Stops following and puts the right edge at `endNs`.
+    void setEndNs(std::int64_t endNs) noexcept;
+    /// Stops following and moves the range by `deltaNs` (positive: later), saturating at the int64 limits.
+    void panBy(std::int64_t deltaNs, std::int64_t nowNs) noexcept;
+    /// Stops following and scales the span by `factor` (< 1: zoom in), keeping `anchorNs` at the same fraction of
+    /// the width (`anchorFraction`, 0: left edge, 1: right edge), the span clamped.
+    void zoomAbout(std::int64_t anchorNs, double anchorFraction, double factor) noexcept;
+    /// Stops following and shows [t0, t1] (in any order), the span clamped, the left edge at the earlier time.
+    void fit(std::int64_t t0, std::int64_t t1) noexcept;
+
+    bool operator==(const TimelineViewport&) const = default;
+
+private:
+    enum class Source : std::uint8_t { None, Live, Recorded };
+    Source m_source = Source::None;
+    bool m_follow = true;
+    std::int64_t m_originNs = 0;
+    std::int64_t m_spanNs = kDefaultSpanNs;
+    std::int64_t m_endNs = 0; ///< the right edge when not following
+};
+
+} // namespace qtwisted
