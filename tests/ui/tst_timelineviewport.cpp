@@ -13,6 +13,12 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kS = 1'000'000'000;
 constexpr std::int64_t kOrigin = 5'000 * kS;
+
+/// The moment `nowNs` of a trace that started at kOrigin.
+TimelineViewport::Moment at(std::int64_t nowNs)
+{
+    return { nowNs, kOrigin };
+}
 } // namespace
 
 class TestTimelineViewport : public QObject {
@@ -23,64 +29,66 @@ private Q_SLOTS:
         const TimelineViewport v;
         QVERIFY(v.isFollowing());
         QCOMPARE(v.spanNs(), 10 * kS);
-        QCOMPARE(v.endNs(kOrigin), kOrigin);
-        QCOMPARE(v.startNs(kOrigin), kOrigin - 10 * kS);
+        QCOMPARE(v.endNs(at(kOrigin)), kOrigin);
+        QCOMPARE(v.startNs(at(kOrigin)), kOrigin - 10 * kS);
     }
 
     void followMovesWithNewData()
     {
         TimelineViewport v;
-        v.showLive(kOrigin);
+        v.showLive();
         // The first span fills from the left: the right edge waits at origin + span.
-        QCOMPARE(v.endNs(kOrigin + 2 * kS), kOrigin + 10 * kS);
+        QCOMPARE(v.endNs(at(kOrigin + 2 * kS)), kOrigin + 10 * kS);
         // Then it moves with the newest time.
-        QCOMPARE(v.endNs(kOrigin + 12 * kS), kOrigin + 12 * kS);
-        QCOMPARE(v.endNs(kOrigin + 13 * kS), kOrigin + 13 * kS);
+        QCOMPARE(v.endNs(at(kOrigin + 12 * kS)), kOrigin + 12 * kS);
+        QCOMPARE(v.endNs(at(kOrigin + 13 * kS)), kOrigin + 13 * kS);
+        // A live trace learns its origin with its first events: it is read with the time.
+        QCOMPARE(v.endNs({ kOrigin, kOrigin + kS }), kOrigin + 11 * kS);
     }
 
     void followStopsOnUserPan()
     {
         TimelineViewport v;
-        v.showLive(kOrigin);
-        v.panBy(-kS, kOrigin + 20 * kS);
+        v.showLive();
+        v.panBy(-kS, at(kOrigin + 20 * kS));
         QVERIFY(!v.isFollowing());
-        QCOMPARE(v.endNs(kOrigin + 20 * kS), kOrigin + 19 * kS);
+        QCOMPARE(v.endNs(at(kOrigin + 20 * kS)), kOrigin + 19 * kS);
         // New data no longer moves it.
-        QCOMPARE(v.endNs(kOrigin + 30 * kS), kOrigin + 19 * kS);
+        QCOMPARE(v.endNs(at(kOrigin + 30 * kS)), kOrigin + 19 * kS);
         QCOMPARE(v.spanNs(), 10 * kS);
         // Following again jumps to the newest.
-        v.setFollowing(true, kOrigin + 30 * kS);
-        QCOMPARE(v.endNs(kOrigin + 30 * kS), kOrigin + 30 * kS);
+        v.setFollowing(true, at(kOrigin + 30 * kS));
+        QCOMPARE(v.endNs(at(kOrigin + 30 * kS)), kOrigin + 30 * kS);
     }
 
     void stoppingFollowKeepsTheRangeOfThatMoment()
     {
         TimelineViewport v;
-        v.showLive(kOrigin);
-        v.setFollowing(false, kOrigin + 15 * kS);
-        QCOMPARE(v.endNs(kOrigin + 99 * kS), kOrigin + 15 * kS);
+        v.showLive();
+        v.setFollowing(false, at(kOrigin + 15 * kS));
+        QCOMPARE(v.endNs(at(kOrigin + 99 * kS)), kOrigin + 15 * kS);
         // Stopping twice does not move it again.
-        v.setFollowing(false, kOrigin + 50 * kS);
-        QCOMPARE(v.endNs(kOrigin + 99 * kS), kOrigin + 15 * kS);
+        v.setFollowing(false, at(kOrigin + 50 * kS));
+        QCOMPARE(v.endNs(at(kOrigin + 99 * kS)), kOrigin + 15 * kS);
         // A span change keeps the right edge of a range that is not followed.
         v.setSpanNs(2 * kS);
-        QCOMPARE(v.endNs(0), kOrigin + 15 * kS);
-        QCOMPARE(v.startNs(0), kOrigin + 13 * kS);
+        QCOMPARE(v.endNs(at(0)), kOrigin + 15 * kS);
+        QCOMPARE(v.startNs(at(0)), kOrigin + 13 * kS);
     }
 
     void recordedTraceIsFittedWithAMargin()
     {
         TimelineViewport v;
-        v.showRecorded(kOrigin, kOrigin + 20 * kS);
+        v.showRecorded(20 * kS);
         QCOMPARE(v.spanNs(), 21 * kS);
         QVERIFY(v.isFollowing());
         // The clock does not matter for a recorded trace.
-        QCOMPARE(v.endNs(0), v.endNs(kOrigin + 999 * kS));
-        QVERIFY(v.startNs(0) < kOrigin);
-        QVERIFY(v.endNs(0) > kOrigin + 20 * kS);
+        QCOMPARE(v.endNs(at(0)), v.endNs(at(kOrigin + 999 * kS)));
+        QVERIFY(v.startNs(at(0)) < kOrigin);
+        QVERIFY(v.endNs(at(0)) > kOrigin + 20 * kS);
         // An empty recorded trace keeps the span.
         TimelineViewport empty;
-        empty.showRecorded(kOrigin, std::nullopt);
+        empty.showRecorded(std::nullopt);
         QCOMPARE(empty.spanNs(), TimelineViewport::kDefaultSpanNs);
     }
 
@@ -103,13 +111,13 @@ private Q_SLOTS:
         constexpr int kRight = 1000;
         const std::int64_t now = kOrigin + 30 * kS;
         TimelineViewport v;
-        v.showLive(kOrigin);
-        const TimelineScale before = v.scale(kLeft, kRight, now);
+        v.showLive();
+        const TimelineScale before = v.scale(kLeft, kRight, at(now));
         const std::int64_t anchor = before.timeAt(cursorX);
         v.zoomAbout(anchor, static_cast<double>(cursorX - kLeft) / (kRight - kLeft), factor);
         QVERIFY(!v.isFollowing());
         QCOMPARE(v.spanNs(), static_cast<std::int64_t>(10.0 * static_cast<double>(kS) * factor));
-        const TimelineScale after = v.scale(kLeft, kRight, now);
+        const TimelineScale after = v.scale(kLeft, kRight, at(now));
         // The same time under the cursor, to within a pixel's rounding.
         QVERIFY2(std::abs(after.xOf(anchor) - cursorX) < 1e-3, qPrintable(QString::number(after.xOf(anchor))));
     }
@@ -130,7 +138,7 @@ private Q_SLOTS:
         TimelineViewport v;
         v.zoomAbout(kOrigin, 0.5, factor);
         QCOMPARE(v.spanNs(), span);
-        QVERIFY(v.endNs(0) > v.startNs(0));
+        QVERIFY(v.endNs(at(0)) > v.startNs(at(0)));
     }
 
     void setSpanClamps_data()
@@ -155,18 +163,18 @@ private Q_SLOTS:
     {
         TimelineViewport v;
         v.setEndNs(kOrigin);
-        v.panBy(2 * kS, 0);
-        QCOMPARE(v.endNs(0), kOrigin + 2 * kS);
-        v.panBy(-5 * kS, 0);
-        QCOMPARE(v.endNs(0), kOrigin - 3 * kS);
+        v.panBy(2 * kS, at(0));
+        QCOMPARE(v.endNs(at(0)), kOrigin + 2 * kS);
+        v.panBy(-5 * kS, at(0));
+        QCOMPARE(v.endNs(at(0)), kOrigin - 3 * kS);
         // Far past either end of the clock, the range stays representable (no overflow).
-        v.panBy(std::numeric_limits<std::int64_t>::max(), 0);
-        QCOMPARE(v.endNs(0), std::numeric_limits<std::int64_t>::max());
-        QVERIFY(v.startNs(0) < v.endNs(0));
-        v.panBy(std::numeric_limits<std::int64_t>::min(), 0);
-        v.panBy(std::numeric_limits<std::int64_t>::min(), 0);
-        QCOMPARE(v.startNs(0), std::numeric_limits<std::int64_t>::min());
-        QCOMPARE(v.endNs(0) - v.startNs(0), v.spanNs());
+        v.panBy(std::numeric_limits<std::int64_t>::max(), at(0));
+        QCOMPARE(v.endNs(at(0)), std::numeric_limits<std::int64_t>::max());
+        QVERIFY(v.startNs(at(0)) < v.endNs(at(0)));
+        v.panBy(std::numeric_limits<std::int64_t>::min(), at(0));
+        v.panBy(std::numeric_limits<std::int64_t>::min(), at(0));
+        QCOMPARE(v.startNs(at(0)), std::numeric_limits<std::int64_t>::min());
+        QCOMPARE(v.endNs(at(0)) - v.startNs(at(0)), v.spanNs());
     }
 
     void fitShowsTheRange_data()
@@ -193,10 +201,10 @@ private Q_SLOTS:
         QFETCH(qint64, start);
         QFETCH(qint64, span);
         TimelineViewport v;
-        v.showLive(kOrigin);
+        v.showLive();
         v.fit(t0, t1);
         QVERIFY(!v.isFollowing());
-        QCOMPARE(v.startNs(kOrigin + 99 * kS), start);
+        QCOMPARE(v.startNs(at(kOrigin + 99 * kS)), start);
         QCOMPARE(v.spanNs(), span);
     }
 
@@ -215,7 +223,7 @@ private Q_SLOTS:
         QFETCH(int, width);
         TimelineViewport v;
         v.fit(kOrigin, kOrigin + span);
-        const TimelineScale s = v.scale(170, 170 + width, 0);
+        const TimelineScale s = v.scale(170, 170 + width, at(0));
         QCOMPARE(s.xOf(kOrigin), 170.0);
         QCOMPARE(s.xOf(kOrigin + span), 170.0 + width);
         QCOMPARE(s.timeAt(170), kOrigin);
@@ -232,7 +240,7 @@ private Q_SLOTS:
     void valueSemantics()
     {
         TimelineViewport a;
-        a.showLive(kOrigin);
+        a.showLive();
         TimelineViewport b = a;
         QCOMPARE(a, b);
         b.zoomAbout(kOrigin, 0.5, 0.5);

@@ -12,29 +12,22 @@ std::int64_t TimelineViewport::clampSpan(std::int64_t spanNs) noexcept
     return std::clamp(spanNs, kMinSpanNs, kMaxSpanNs);
 }
 
-void TimelineViewport::showLive(std::int64_t originNs) noexcept
-{
-    m_source = Source::Live;
-    m_originNs = originNs;
-}
-
-void TimelineViewport::showRecorded(std::int64_t originNs, std::optional<std::int64_t> latestNs) noexcept
+void TimelineViewport::showRecorded(std::optional<std::int64_t> lengthNs) noexcept
 {
     m_source = Source::Recorded;
-    m_originNs = originNs;
-    if (latestNs) {
+    if (lengthNs) {
         // All of it, with a margin (which may take the span a little past kMaxSpanNs).
-        m_spanNs = clampSpan(*latestNs - originNs);
+        m_spanNs = clampSpan(*lengthNs);
         m_spanNs += m_spanNs / 20;
     }
 }
 
-void TimelineViewport::setFollowing(bool follow, std::int64_t nowNs) noexcept
+void TimelineViewport::setFollowing(bool follow, Moment at) noexcept
 {
     if (m_follow == follow)
         return;
     if (!follow)
-        m_endNs = endNs(nowNs); // the right edge as it is now, while still following
+        m_endNs = endNs(at); // the right edge as it is now, while still following
     m_follow = follow;
 }
 
@@ -43,24 +36,24 @@ void TimelineViewport::setSpanNs(std::int64_t spanNs) noexcept
     m_spanNs = clampSpan(spanNs);
 }
 
-std::int64_t TimelineViewport::endNs(std::int64_t nowNs) const noexcept
+std::int64_t TimelineViewport::endNs(Moment at) const noexcept
 {
     if (!m_follow)
         return m_endNs;
     switch (m_source) {
     case Source::None:
-        return nowNs;
+        return at.nowNs;
     case Source::Live:
-        return std::max(nowNs, m_originNs + m_spanNs);
+        return std::max(at.nowNs, at.originNs + m_spanNs);
     case Source::Recorded:
-        return m_originNs + m_spanNs - m_spanNs / 40;
+        return at.originNs + m_spanNs - m_spanNs / 40;
     }
-    return nowNs;
+    return at.nowNs;
 }
 
-TimelineScale TimelineViewport::scale(int left, int right, std::int64_t nowNs) const noexcept
+TimelineScale TimelineViewport::scale(int left, int right, Moment at) const noexcept
 {
-    return TimelineScale { startNs(nowNs), m_spanNs, left, right };
+    return TimelineScale { startNs(at), m_spanNs, left, right };
 }
 
 void TimelineViewport::setEndNs(std::int64_t endNs) noexcept
@@ -69,9 +62,9 @@ void TimelineViewport::setEndNs(std::int64_t endNs) noexcept
     m_endNs = endNs;
 }
 
-void TimelineViewport::panBy(std::int64_t deltaNs, std::int64_t nowNs) noexcept
+void TimelineViewport::panBy(std::int64_t deltaNs, Moment at) noexcept
 {
-    setFollowing(false, nowNs);
+    setFollowing(false, at);
     constexpr std::int64_t kLow = std::numeric_limits<std::int64_t>::min();
     constexpr std::int64_t kHigh = std::numeric_limits<std::int64_t>::max();
     // The range [end - span, end] must stay representable.

@@ -30,49 +30,56 @@ struct TimelineScale {
 };
 
 /// What the timeline shows of a trace: a visible range [end - span, end] that either follows the newest data or
-/// stays where the user put it. A value: no widget, no clock; the caller passes the current time ("now") wherever
-/// the followed right edge depends on it.
+/// stays where the user put it. A value: no widget, no clock, no trace; the caller passes the current Moment (the
+/// time now and the trace's time 0) wherever the followed right edge depends on it.
 ///
 /// What "following" shows depends on the source:
-///  - none (no trace): the right edge is now;
+///  - nothing (no trace): the right edge is now;
 ///  - a live trace: the right edge is now, but never left of origin + span (the first seconds fill from the left);
-///  - a recorded trace: the span fitted to the trace when set, the right edge a little past origin + span.
+///  - a recorded trace: the right edge a little past origin + span (showRecorded() fits the span to the trace).
 class TimelineViewport {
 public:
     static constexpr std::int64_t kMinSpanNs = 1'000'000; ///< 1 ms
     static constexpr std::int64_t kMaxSpanNs = 3'600'000'000'000; ///< 1 h
     static constexpr std::int64_t kDefaultSpanNs = 10'000'000'000; ///< 10 s
 
-    /// Follows the clock, with the default span.
+    /// What the followed range depends on. The origin is read with the time: a live trace learns it with its first
+    /// events.
+    struct Moment {
+        std::int64_t nowNs = 0;
+        std::int64_t originNs = 0;
+    };
+
+    /// Follows the clock (no trace), with the default span.
     TimelineViewport() = default;
 
     /// No trace: following shows the newest span up to now.
     void showNothing() noexcept { m_source = Source::None; }
-    /// A trace being recorded from `originNs` on.
-    void showLive(std::int64_t originNs) noexcept;
-    /// A recorded trace of [originNs, latestNs]: the span is fitted to all of it plus 5 % (kept if the trace has no
-    /// latest time, i.e. is empty).
-    void showRecorded(std::int64_t originNs, std::optional<std::int64_t> latestNs) noexcept;
+    /// A trace being recorded.
+    void showLive() noexcept { m_source = Source::Live; }
+    /// A recorded trace `lengthNs` long (from its origin to its latest time; none: empty): the span is fitted to all
+    /// of it plus 5 % (kept for an empty trace).
+    void showRecorded(std::optional<std::int64_t> lengthNs) noexcept;
 
     bool isFollowing() const noexcept { return m_follow; }
-    /// Starts following, or stops where the range is at `nowNs` (the range then stays put).
-    void setFollowing(bool follow, std::int64_t nowNs) noexcept;
+    /// Starts following, or stops where the range is at `at` (the range then stays put).
+    void setFollowing(bool follow, Moment at) noexcept;
 
     std::int64_t spanNs() const noexcept { return m_spanNs; }
     /// Clamped to [kMinSpanNs, kMaxSpanNs]; a range that is not followed keeps its right edge.
     void setSpanNs(std::int64_t spanNs) noexcept;
     static std::int64_t clampSpan(std::int64_t spanNs) noexcept;
 
-    /// The visible range at `nowNs`.
-    std::int64_t endNs(std::int64_t nowNs) const noexcept;
-    std::int64_t startNs(std::int64_t nowNs) const noexcept { return endNs(nowNs) - m_spanNs; }
-    /// The mapping of the visible range at `nowNs` onto pixel columns [left, right].
-    TimelineScale scale(int left, int right, std::int64_t nowNs) const noexcept;
+    /// The visible range at `at`.
+    std::int64_t endNs(Moment at) const noexcept;
+    std::int64_t startNs(Moment at) const noexcept { return endNs(at) - m_spanNs; }
+    /// The mapping of the visible range at `at` onto pixel columns [left, right].
+    TimelineScale scale(int left, int right, Moment at) const noexcept;
 
     /// Stops following and puts the right edge at `endNs`.
     void setEndNs(std::int64_t endNs) noexcept;
     /// Stops following and moves the range by `deltaNs` (positive: later), saturating at the int64 limits.
-    void panBy(std::int64_t deltaNs, std::int64_t nowNs) noexcept;
+    void panBy(std::int64_t deltaNs, Moment at) noexcept;
     /// Stops following and scales the span by `factor` (< 1: zoom in), keeping `anchorNs` at the same fraction of
     /// the width (`anchorFraction`, 0: left edge, 1: right edge), the span clamped.
     void zoomAbout(std::int64_t anchorNs, double anchorFraction, double factor) noexcept;
@@ -85,7 +92,6 @@ private:
     enum class Source : std::uint8_t { None, Live, Recorded };
     Source m_source = Source::None;
     bool m_follow = true;
-    std::int64_t m_originNs = 0;
     std::int64_t m_spanNs = kDefaultSpanNs;
     std::int64_t m_endNs = 0; ///< the right edge when not following
 };
