@@ -83,6 +83,13 @@ public:
     /// Stops following and scales the span by `factor` (< 1: zoom in), keeping `anchorNs` at the same fraction of
     /// the width (`anchorFraction`, 0: left edge, 1: right edge), the span clamped.
     void zoomAbout(std::int64_t anchorNs, double anchorFraction, double factor) noexcept;
+    /// Back to a span this viewport had and the right edge it then showed (zoom history): the span is not clamped
+    /// again, and following is left as it is (`endNs` is the right edge for when it does not follow).
+    void restore(std::int64_t spanNs, std::int64_t endNs) noexcept
+    {
+        m_spanNs = spanNs;
+        m_endNs = endNs;
+    }
     /// Stops following and shows [t0, t1] (in any order), the span clamped, the left edge at the earlier time.
     void fit(std::int64_t t0, std::int64_t t1) noexcept;
 
