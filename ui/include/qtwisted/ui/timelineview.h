@@ -5,6 +5,7 @@
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/ui/timelineviewport.h>
 
+#include <QImage>
 #include <QWidget>
 
 #include <cstdint>
