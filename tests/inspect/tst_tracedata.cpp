@@ -362,6 +362,94 @@ private Q_SLOTS:
         QVERIFY(d.epoch() != epoch);
         QCOMPARE(d.jobs().size(), std::size_t { 0 });
     }
+
+    void jobStatusesFollowEveryChange()
+    {
+        TraceData d;
+        QVERIFY(d.jobStatuses().empty());
+        d.append(std::vector<TraceEvent> { ev(K::JobQueued, 0, 1), ev(K::JobQueued, 1, 2), ev(K::JobQueued, 1, 3) });
+        auto statusOf
+            = [&d](std::uint64_t id) { return d.jobStatuses()[static_cast<std::size_t>(d.findJob(syn(), id))]; };
+        QCOMPARE(d.jobStatuses().size(), std::size_t { 3 });
+        QCOMPARE(statusOf(1), JobStatus::Queued);
+        // Rows of earlier batches change, and new rows come with their status of the end of their batch.
+        d.append(std::vector<TraceEvent> { ev(K::JobStarted, 2, 1, 0), ev(K::JobStarted, 2, 2, 1),
+            ev(K::JobFailed, 5, 2, 1, 3), ev(K::JobCancelled, 3, 3), ev(K::JobQueued, 4, 4), ev(K::JobStarted, 5, 4, 2),
+            ev(K::JobFinished, 6, 4, 2, 1) });
+        QCOMPARE(statusOf(1), JobStatus::Running);
+        QCOMPARE(statusOf(2), JobStatus::Failed);
+        QCOMPARE(statusOf(3), JobStatus::Cancelled);
+        QCOMPARE(statusOf(4), JobStatus::Finished);
+        d.append(std::vector<TraceEvent> { ev(K::JobFinished, 9, 1, 0, 7) });
+        QCOMPARE(statusOf(1), JobStatus::Finished);
+        // Always the records' own status, whatever the batching (here: the real run, one event at a time).
+        TraceRecorder recorder;
+        const std::vector<TraceEvent> events = recordRealRun(recorder, 8);
+        TraceData real;
+        for (const TraceEvent& e : events)
+            real.append(std::vector<TraceEvent> { e });
+        QCOMPARE(real.jobStatuses().size(), real.jobs().size());
+        for (std::size_t row = 0; row < real.jobs().size(); ++row)
+            QCOMPARE(real.jobStatuses()[row], real.jobs()[row].status);
+        d.clear();
+        QVERIFY(d.jobStatuses().empty());
+    }
+
+    void laneOrderIsByPoolThenWorkerThenCreation()
+    {
+        const QString a = QStringLiteral("order-a");
+        const QString b = QStringLiteral("order-b"); // interned after "order-a": a smaller pool id sorts first
+        const std::uint32_t poolA = TraceStrings::intern(a);
+        const std::uint32_t poolB = TraceStrings::intern(b);
+        QVERIFY(poolA < poolB);
+        TraceData d;
+        // Threads start in any order; b's lanes arrive first.
+        d.append(std::vector<TraceEvent> {
+            ev(K::WorkerCreated, 1, 0, 1, 0, ApiKind::CallInThread, b),
+            ev(K::WorkerCreated, 2, 0, 2, 0, ApiKind::CallInThread, a),
+            ev(K::WorkerCreated, 3, 0, 0, 0, ApiKind::CallInThread, b),
+            ev(K::WorkerCreated, 4, 0, 0, 0, ApiKind::CallInThread, a),
+        });
+        auto lanesInOrder = [&d] {
+            std::vector<std::pair<std::uint32_t, std::int32_t>> out;
+            for (const std::int32_t lane : d.laneOrder()) {
+                const WorkerLane& l = d.lanes()[static_cast<std::size_t>(lane)];
+                out.emplace_back(l.poolId, l.worker);
+            }
+            return out;
+        };
+        using Lanes = std::vector<std::pair<std::uint32_t, std::int32_t>>;
+        QCOMPARE(lanesInOrder(), (Lanes { { poolA, 0 }, { poolA, 2 }, { poolB, 0 }, { poolB, 1 } }));
+        // A lane that appears later (a job on a thread never announced) takes its place, not the end.
+        d.append(std::vector<TraceEvent> { ev(K::JobStarted, 5, 1, 1, 0, ApiKind::CallInThread, a) });
+        QCOMPARE(lanesInOrder(), (Lanes { { poolA, 0 }, { poolA, 1 }, { poolA, 2 }, { poolB, 0 }, { poolB, 1 } }));
+        QCOMPARE(d.laneOrder().size(), d.lanes().size());
+        d.clear();
+        QVERIFY(d.laneOrder().empty());
+    }
+
+    void laneOrderDoesNotDependOnArrivalOrder()
+    {
+        const QString p = QStringLiteral("order-p");
+        std::vector<TraceEvent> events;
+        for (std::int32_t w = 0; w < 6; ++w) {
+            events.push_back(ev(K::WorkerCreated, 10 - w, 0, w, 0, ApiKind::CallInThread, p));
+            events.push_back(
+                ev(K::JobStarted, 20 + w, static_cast<std::uint64_t>(w) + 1, w, 0, ApiKind::CallInThread, p));
+        }
+        std::mt19937 rng(11);
+        for (int round = 0; round < 10; ++round) {
+            std::shuffle(events.begin(), events.end(), rng);
+            TraceData d;
+            for (std::size_t i = 0; i < events.size(); i += 4)
+                d.append(std::vector<TraceEvent>(events.begin() + static_cast<std::ptrdiff_t>(i),
+                    events.begin() + static_cast<std::ptrdiff_t>(std::min(i + 4, events.size()))));
+            std::vector<std::int32_t> workers;
+            for (const std::int32_t lane : d.laneOrder())
+                workers.push_back(d.lanes()[static_cast<std::size_t>(lane)].worker);
+            QCOMPARE(workers, (std::vector<std::int32_t> { 0, 1, 2, 3, 4, 5 }));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTraceData)

@@ -227,6 +227,14 @@ private Q_SLOTS:
         QVERIFY(back.error.isEmpty());
         QVERIFY(back.data->sameContent(data));
         QCOMPARE(exported(*back.data), exported(data)); // and exports the same file again
+        // What is derived from the lanes and jobs too (the importer writes the lanes directly).
+        const auto order = back.data->laneOrder();
+        QCOMPARE(std::vector<std::int32_t>(order.begin(), order.end()),
+            std::vector<std::int32_t>(data.laneOrder().begin(), data.laneOrder().end()));
+        QCOMPARE(order.size(), back.data->lanes().size());
+        const auto statuses = back.data->jobStatuses();
+        QCOMPARE(std::vector<JobStatus>(statuses.begin(), statuses.end()),
+            std::vector<JobStatus>(data.jobStatuses().begin(), data.jobStatuses().end()));
     }
 
     void badInputsGetOneClearMessage_data()

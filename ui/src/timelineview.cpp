@@ -1,455 +1,37 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "timelinecache_p.h"
+#include "timelineraster_p.h"
+
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/trace.h>
 #include <qtwisted/ui/timelineview.h>
 
-#include <QGlyphRun>
 #include <QHash>
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPolygonF>
-#include <QRawFont>
-#include <QTextLayout>
 #include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
-#include <numeric>
+#include <optional>
 
 namespace qtwisted {
 
+using namespace timeline;
+
 namespace {
-constexpr int kLabelWidth = 170;
-constexpr int kAxisHeight = 20;
-constexpr int kPoolHeight = 64;
-constexpr int kReactorHeight = 22;
-constexpr int kMaxLaneHeight = 22;
-constexpr int kMinLaneHeight = 6;
+
 constexpr double kFoldPx = 3.0;
-constexpr std::int64_t kMinSpanNs = 1'000'000; // 1 ms
-constexpr std::int64_t kMaxSpanNs = 3'600'000'000'000; // 1 h
 constexpr std::int64_t kStallNs = 16'000'000;
 constexpr int kMinSelectPx = 4;
 constexpr int kMinLabelPx = 24;
 constexpr double kMinOutlinePx = 5.0;
-
-const QColor kBackground(0xfa, 0xfa, 0xfa);
-const QColor kGrid(0xe0, 0xe0, 0xe0);
-const QColor kText(0x26, 0x32, 0x38);
-const QColor kFinished(0x42, 0xa5, 0xf5);
-const QColor kRunning(0xff, 0xa7, 0x26);
-const QColor kFailed(0xe5, 0x39, 0x35);
-const QColor kCancelled(0xbd, 0xbd, 0xbd);
-const QColor kFold(0x3f, 0x51, 0xb5);
-const QColor kBusy(0x66, 0xbb, 0x6a);
-const QColor kBacklog(0xfb, 0x8c, 0x00);
-const QColor kSaturated(0xff, 0xcd, 0xd2);
-const QColor kCallback(0x8e, 0x24, 0xaa);
-const QColor kResize(0x6a, 0x1b, 0x9a);
-const QColor kHighlight(0xd8, 0x1b, 0x60);
-const QColor kRange(0x1e, 0x88, 0xe5, 40);
-
-QColor statusColor(JobStatus status)
-{
-    switch (status) {
-    case JobStatus::Queued:
-    case JobStatus::Running:
-        return kRunning;
-    case JobStatus::Finished:
-        return kFinished;
-    case JobStatus::Failed:
-        return kFailed;
-    case JobStatus::Cancelled:
-        return kCancelled;
-    }
-    return kFinished;
-}
-
-QColor edgeColor(JobStatus status)
-{
-    static const std::array<QColor, 5> edges = [] {
-        std::array<QColor, 5> a;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            a[i] = statusColor(static_cast<JobStatus>(i)).darker(130);
-        return a;
-    }();
-    return edges[static_cast<std::size_t>(status)];
-}
-
-/// The pixels QPainter::fillRect(QRectF) fills without antialiasing: each edge rounded to the nearest pixel.
-QRect fillRectOf(const QRectF& r)
-{
-    int x1 = qRound(r.left());
-    int x2 = qRound(r.right());
-    int y1 = qRound(r.top());
-    int y2 = qRound(r.bottom());
-    if (x2 < x1)
-        std::swap(x1, x2);
-    if (y2 < y1)
-        std::swap(y1, y2);
-    return { x1, y1, x2 - x1, y2 - y1 };
-}
-
-/// The pixel column of a grid line at x.
-int gridColumn(double x)
-{
-    return static_cast<int>(std::floor(x));
-}
-
-/// Colours of bars, ticks and strips as ColumnRow stores them; RectBatches paints them in this order.
-enum Paint : std::uint8_t {
-    kPaintNone,
-    kPaintLifetime,
-    kPaintBusy,
-    kPaintFold,
-    kPaintFailed,
-    kPaintRunning,
-    kPaintFinished,
-    kPaintCancelled,
-    kPaintEdgeFailed,
-    kPaintEdgeRunning,
-    kPaintEdgeFinished,
-    kPaintEdgeCancelled,
-    kPaintCall,
-    kPaintCallback,
-    kPaintCount
-};
-
-const std::array<QColor, kPaintCount>& fillColours()
-{
-    static const std::array<QColor, kPaintCount> colours = [] {
-        std::array<QColor, kPaintCount> a;
-        a[kPaintLifetime] = QColor(0xcf, 0xd8, 0xdc);
-        a[kPaintBusy] = kBusy;
-        a[kPaintFold] = kFold;
-        a[kPaintFailed] = kFailed;
-        a[kPaintRunning] = kRunning;
-        a[kPaintFinished] = kFinished;
-        a[kPaintCancelled] = kCancelled;
-        a[kPaintEdgeFailed] = edgeColor(JobStatus::Failed);
-        a[kPaintEdgeRunning] = edgeColor(JobStatus::Running);
-        a[kPaintEdgeFinished] = edgeColor(JobStatus::Finished);
-        a[kPaintEdgeCancelled] = edgeColor(JobStatus::Cancelled);
-        a[kPaintCall] = kFinished;
-        a[kPaintCallback] = kCallback;
-        return a;
-    }();
-    return colours;
-}
-
-Paint statusPaint(JobStatus status, bool edge)
-{
-    switch (status) {
-    case JobStatus::Queued:
-    case JobStatus::Running:
-        return edge ? kPaintEdgeRunning : kPaintRunning;
-    case JobStatus::Finished:
-        return edge ? kPaintEdgeFinished : kPaintFinished;
-    case JobStatus::Failed:
-        return edge ? kPaintEdgeFailed : kPaintFailed;
-    case JobStatus::Cancelled:
-        return edge ? kPaintEdgeCancelled : kPaintCancelled;
-    }
-    return edge ? kPaintEdgeFinished : kPaintFinished;
-}
-
-/// Solid rectangles grouped by colour, painted with one QPainter::drawRects() per colour: with thousands of bars the
-/// fixed cost of each fillRect() call was most of the paint (bench_timeline).
-class RectBatches {
-public:
-    void add(Paint colour, const QRect& r)
-    {
-        if (!r.isEmpty())
-            m_rects[colour].push_back(r);
-    }
-    /// In palette order; leaves the painter with no pen and no brush.
-    void paint(QPainter& p)
-    {
-        p.setPen(Qt::NoPen);
-        for (std::size_t c = 0; c < m_rects.size(); ++c) {
-            std::vector<QRect>& rects = m_rects[c];
-            if (rects.empty())
-                continue;
-            p.setBrush(fillColours()[c]);
-            p.drawRects(rects.data(), static_cast<int>(rects.size()));
-            rects.clear();
-        }
-        p.setBrush(Qt::NoBrush);
-    }
-
-private:
-    std::array<std::vector<QRect>, kPaintCount> m_rects;
-};
-
-/// Opaque pixels of an area of the widget written directly, then drawn with one drawImage(): where thousands of
-/// small fills go, cheaper than a QPainter call each.
-class FillCanvas {
-public:
-    /// Covers `area` (widget coordinates); `image` is the buffer, kept between paints.
-    FillCanvas(QImage& image, const QRect& area)
-        : m_image(image)
-        , m_area(area)
-    {
-        if (m_image.size() != area.size() || m_image.format() != QImage::Format_RGB32)
-            m_image = QImage(area.size(), QImage::Format_RGB32);
-        m_bits = m_image.bits();
-        m_stride = m_image.bytesPerLine();
-    }
-    /// What QPainter::fillRect(r, colour) would paint of an opaque colour.
-    void fill(const QRect& r, const QColor& colour)
-    {
-        const QRect clipped = r & m_area;
-        if (clipped.isEmpty())
-            return;
-        const QRgb value = colour.rgb();
-        uchar* line = m_bits + (clipped.top() - m_area.top()) * m_stride;
-        for (int y = clipped.top(); y <= clipped.bottom(); ++y, line += m_stride)
-            std::fill_n(reinterpret_cast<QRgb*>(line) + (clipped.left() - m_area.left()), clipped.width(), value);
-    }
-    /// The pixels of widget row y (within the area), from the area's left edge.
-    QRgb* line(int y) const { return reinterpret_cast<QRgb*>(m_bits + (y - m_area.top()) * m_stride); }
-    void draw(QPainter& p) const { p.drawImage(m_area.topLeft(), m_image); }
-
-private:
-    QImage& m_image;
-    QRect m_area;
-    uchar* m_bits = nullptr;
-    qsizetype m_stride = 0;
-};
-
-/// One row of ticks as pixel columns, each holding the colour painted there last: ticks that share a column resolve
-/// as if painted one by one, however many fall into it, and each run of a colour becomes one rectangle.
-class ColumnRow {
-public:
-    /// Columns [left, right).
-    void reset(int left, int right)
-    {
-        m_left = left;
-        m_columns.assign(static_cast<std::size_t>(std::max(0, right - left)), kPaintNone);
-    }
-    /// Paints columns [x0, x1).
-    void paint(int x0, int x1, Paint colour) noexcept
-    {
-        const int size = static_cast<int>(m_columns.size());
-        x0 = std::clamp(x0 - m_left, 0, size);
-        x1 = std::clamp(x1 - m_left, 0, size);
-        if (x0 < x1)
-            std::fill(m_columns.begin() + x0, m_columns.begin() + x1, colour);
-    }
-    void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
-    /// Adds the runs as rectangles of rows [top, top + height).
-    void flush(int top, int height, RectBatches& out) const
-    {
-        const std::size_t size = m_columns.size();
-        for (std::size_t i = 0; i < size;) {
-            const Paint colour = m_columns[i];
-            std::size_t end = i + 1;
-            while (end < size && m_columns[end] == colour)
-                ++end;
-            if (colour != kPaintNone)
-                out.add(colour, QRect(m_left + static_cast<int>(i), top, static_cast<int>(end - i), height));
-            i = end;
-        }
-    }
-
-private:
-    int m_left = 0;
-    std::vector<Paint> m_columns;
-};
-
-/// A lane's bar rows as two lines of pixels, without and with the lifetime strip, over what lies below the bars
-/// (background, grid). Bars paint both lines in the order they come, so bars that share a column resolve as if
-/// painted one by one, however many fall into it (level of detail without losing a job's column). The lines are then
-/// filled into the rows as textures: the rasterizer copies them, where a fill per bar cost more than everything else.
-class LaneLines {
-public:
-    /// Columns [left, left + backdrop.size()); `strip`: the lifetime strip (its columns and rows), may be empty.
-    void reset(int left, const std::vector<QRgb>& backdrop, const QRect& strip, QRgb stripColour)
-    {
-        m_left = left;
-        m_strip = strip;
-        m_plain.assign(backdrop.begin(), backdrop.end());
-        m_striped.assign(backdrop.begin(), backdrop.end());
-        const int size = static_cast<int>(backdrop.size());
-        const int s0 = std::clamp(strip.left() - left, 0, size);
-        const int s1 = std::clamp(strip.left() + strip.width() - left, s0, size);
-        std::fill(m_striped.begin() + s0, m_striped.begin() + s1, stripColour);
-    }
-    /// Paints columns [x0, x1).
-    void paint(int x0, int x1, Paint colour) noexcept
-    {
-        static const std::array<QRgb, kPaintCount> rgb = [] {
-            std::array<QRgb, kPaintCount> a {};
-            for (std::size_t c = 0; c < a.size(); ++c)
-                a[c] = fillColours()[c].rgb();
-            return a;
-        }();
-        const int size = static_cast<int>(m_plain.size());
-        x0 = std::clamp(x0 - m_left, 0, size);
-        x1 = std::clamp(x1 - m_left, 0, size);
-        if (x0 >= x1)
-            return;
-        std::fill(m_plain.begin() + x0, m_plain.begin() + x1, rgb[colour]);
-        std::fill(m_striped.begin() + x0, m_striped.begin() + x1, rgb[colour]);
-    }
-    void paint(const QRect& r, Paint colour) noexcept { paint(r.left(), r.left() + r.width(), colour); }
-    /// Fills rows [top, top + height), every pixel of them, opaque.
-    void draw(QPainter& p, int top, int height) const
-    {
-        if (height <= 0 || m_plain.empty())
-            return;
-        auto band = [&](int y0, int y1, const std::vector<QRgb>& line) {
-            if (y1 <= y0)
-                return;
-            const QImage image(reinterpret_cast<const uchar*>(line.data()), static_cast<int>(line.size()), 1,
-                static_cast<qsizetype>(line.size() * sizeof(QRgb)), QImage::Format_RGB32);
-            p.fillRect(QRect(m_left, y0, static_cast<int>(line.size()), y1 - y0), QBrush(image));
-        };
-        p.setBrushOrigin(m_left, 0);
-        const int bottom = top + height;
-        if (!m_strip.isEmpty()) {
-            const int stripTop = std::clamp(m_strip.top(), top, bottom);
-            const int stripBottom = std::clamp(m_strip.top() + m_strip.height(), stripTop, bottom);
-            band(top, stripTop, m_plain);
-            band(stripTop, stripBottom, m_striped);
-            band(stripBottom, bottom, m_plain);
-        } else {
-            band(top, bottom, m_plain);
-        }
-        p.setBrushOrigin(0, 0);
-    }
-
-private:
-    int m_left = 0;
-    QRect m_strip;
-    std::vector<QRgb> m_plain;
-    std::vector<QRgb> m_striped;
-};
-
-/// StepSeries::maxIn() and valueAt() for a sweep whose times never decrease: one pass over the points instead of
-/// binary searches for every pixel column.
-class StepSweep {
-public:
-    explicit StepSweep(const StepSeries& series)
-        : m_points(series.points())
-        , m_initial(series.initial())
-    {
-    }
-    std::int64_t valueAt(std::int64_t t) noexcept
-    {
-        while (m_after < m_points.size() && m_points[m_after].timeNs <= t)
-            ++m_after;
-        return m_after == 0 ? m_initial : m_points[m_after - 1].value;
-    }
-    /// The largest value over [a, b].
-    std::int64_t maxIn(std::int64_t a, std::int64_t b) noexcept
-    {
-        while (m_from < m_points.size() && m_points[m_from].timeNs < a)
-            ++m_from;
-        // The value at a: the last point at a (counted below), else the one before a.
-        std::int64_t best = m_from < m_points.size() && m_points[m_from].timeNs == a ? m_points[m_from].value
-            : m_from == 0                                                            ? m_initial
-                                                                                     : m_points[m_from - 1].value;
-        for (std::size_t i = m_from; i < m_points.size() && m_points[i].timeNs <= b; ++i)
-            best = std::max(best, m_points[i].value);
-        return best;
-    }
-
-private:
-    std::span<const StepPoint> m_points;
-    std::int64_t m_initial = 0;
-    std::size_t m_from = 0; ///< the first point at or after the last `a`
-    std::size_t m_after = 0; ///< the first point after the last valueAt() time
-};
-
-/// A line of text laid out once: glyph runs with the baseline at y = 0 and the text starting at x = 0.
-struct ShapedText {
-    std::vector<QGlyphRun> runs;
-    double width = 0; ///< natural width
-    double ascent = 0;
-    double height = 0; ///< of the line
-};
-
-/// `text` in `font` laid out as drawText() on `device` lays out a single line.
-ShapedText shapeText(const QString& text, const QFont& font, const QPaintDevice* device)
-{
-    QTextLayout layout(text, font, device);
-    QTextOption option;
-    option.setWrapMode(QTextOption::NoWrap);
-    layout.setTextOption(option);
-    layout.beginLayout();
-    const QTextLine line = layout.createLine();
-    layout.endLayout();
-    ShapedText shaped;
-    if (!line.isValid())
-        return shaped;
-    shaped.width = line.naturalTextWidth();
-    shaped.ascent = line.ascent();
-    shaped.height = line.height();
-    for (QGlyphRun run : layout.glyphRuns()) {
-        QList<QPointF> positions = run.positions();
-        for (QPointF& at : positions)
-            at.ry() -= line.ascent();
-        run.setPositions(positions);
-        shaped.runs.push_back(std::move(run));
-    }
-    return shaped;
-}
-
-/// Glyphs of many texts in one colour, drawn with one QPainter::drawGlyphRun() per font: laying out a QString per
-/// label cost more than all the bars together (bench_timeline).
-class GlyphBatch {
-public:
-    void add(const QRawFont& font, quint32 glyph, QPointF at)
-    {
-        Entry& e = entry(font);
-        e.glyphs.push_back(glyph);
-        e.positions.push_back(at);
-    }
-    void add(const QGlyphRun& run, QPointF at)
-    {
-        Entry& e = entry(run.rawFont());
-        e.glyphs.append(run.glyphIndexes());
-        for (const QPointF& position : run.positions())
-            e.positions.push_back(position + at);
-    }
-    void paint(QPainter& p, const QColor& colour)
-    {
-        p.setPen(colour);
-        for (Entry& e : m_entries) {
-            if (e.glyphs.isEmpty())
-                continue;
-            QGlyphRun run;
-            run.setRawFont(e.font);
-            run.setGlyphIndexes(e.glyphs);
-            run.setPositions(e.positions);
-            p.drawGlyphRun(QPointF(0, 0), run);
-            e.glyphs.clear();
-            e.positions.clear();
-        }
-    }
-
-private:
-    struct Entry {
-        QRawFont font;
-        QList<quint32> glyphs;
-        QList<QPointF> positions;
-    };
-    Entry& entry(const QRawFont& font)
-    {
-        for (Entry& e : m_entries)
-            if (e.font == font)
-                return e;
-        return m_entries.emplace_back(Entry { font, {}, {} });
-    }
-    std::vector<Entry> m_entries;
-};
 
 QString formatSeconds(double s)
 {
@@ -457,120 +39,14 @@ QString formatSeconds(double s)
         return QString::number(s * 1000.0, 'f', 0) + QStringLiteral(" ms");
     return QString::number(s, 'f', std::abs(s) < 10 ? 2 : 1) + QStringLiteral(" s");
 }
-
-/// A "nice" tick step (1, 2, 5 × 10^k ns) that gives ticks at least `minPx` apart.
-std::int64_t tickStep(std::int64_t spanNs, int widthPx, int minPx)
-{
-    const double wanted = static_cast<double>(spanNs) * minPx / std::max(1, widthPx);
-    double step = 1e3;
-    while (step < wanted) {
-        if (step * 2 >= wanted)
-            return static_cast<std::int64_t>(step * 2);
-        if (step * 5 >= wanted)
-            return static_cast<std::int64_t>(step * 5);
-        step *= 10;
-    }
-    return static_cast<std::int64_t>(step);
-}
 } // namespace
 
-/// What the lanes write again and again, shaped once for the widget's font: "#", the digits, each label and each
-/// "N jobs". A job's text is composed from them ("#" + digits + " label"), so nothing grows with the number of jobs.
-struct TimelineView::TextCache {
-    TextCache(const QFont& f, const QPaintDevice* d)
-        : device(d)
-        , dpi(d->logicalDpiY())
-        , font(f)
-        , smallFont(f)
-    {
-        smallFont.setPointSizeF(font.pointSizeF() * 0.85);
-        const std::vector<QGlyphRun> runs = shapeText(QStringLiteral("#01234567890"), font, device).runs;
-        if (runs.size() != 1 || runs.front().glyphIndexes().size() != 12)
-            return; // a font without its own digits: the lanes fall back to drawText()
-        const QGlyphRun& run = runs.front();
-        digitFont = run.rawFont();
-        for (std::size_t i = 0; i < digitGlyphs.size(); ++i) {
-            const auto at = static_cast<qsizetype>(i);
-            digitGlyphs[i] = run.glyphIndexes()[at];
-            digitAdvances[i] = run.positions()[at + 1].x() - run.positions()[at].x();
-        }
-        digitsShaped = true;
-    }
-    const std::vector<QGlyphRun>& label(std::uint32_t labelId)
-    {
-        auto it = labels.find(labelId);
-        if (it == labels.end())
-            it = labels.emplace(labelId, shapeText(QLatin1Char(' ') + TraceStrings::text(labelId), font, device).runs)
-                     .first;
-        return it->second;
-    }
-    const std::vector<QGlyphRun>& fold(int count)
-    {
-        if (folds.size() > 4096)
-            folds.clear(); // counts of long-gone views
-        auto it = folds.find(count);
-        if (it == folds.end())
-            it = folds.emplace(count, shapeText(TimelineView::tr("%n jobs", nullptr, count), font, device).runs).first;
-        return it->second;
-    }
-    /// "#<id>" with its baseline-left at `at`; returns the x where it ends.
-    double addId(GlyphBatch& batch, std::uint64_t id, QPointF at) const
-    {
-        std::array<std::size_t, 20> digits {};
-        std::size_t n = 0;
-        do {
-            digits[n++] = static_cast<std::size_t>(id % 10);
-            id /= 10;
-        } while (id > 0);
-        batch.add(digitFont, digitGlyphs[0], at);
-        at.rx() += digitAdvances[0];
-        while (n > 0) {
-            const std::size_t glyph = digits[--n] + 1;
-            batch.add(digitFont, digitGlyphs[glyph], at);
-            at.rx() += digitAdvances[glyph];
-        }
-        return at.x();
-    }
-
-    /// Any short text (axis ticks, resize and stall labels), in the widget's font or the axis' smaller one.
-    const ShapedText& text(const QString& s, bool small)
-    {
-        QHash<QString, ShapedText>& cache = small ? smallTexts : texts;
-        if (cache.size() > 1024)
-            cache.clear(); // texts of long-gone views
-        auto it = cache.find(s);
-        if (it == cache.end())
-            it = cache.insert(s, shapeText(s, small ? smallFont : font, device));
-        return *it;
-    }
-
-    const QPaintDevice* device; ///< the view: its DPI sizes the glyphs
-    int dpi; ///< the view's logical DPI when shaped
-    QFont font;
-    QFont smallFont; ///< the axis' (85 %)
-    QHash<QString, ShapedText> texts;
-    QHash<QString, ShapedText> smallTexts;
-    bool digitsShaped = false;
-    QRawFont digitFont;
-    std::array<quint32, 11> digitGlyphs {}; ///< '#', '0' … '9'
-    std::array<double, 11> digitAdvances {};
-    std::unordered_map<std::uint32_t, std::vector<QGlyphRun>> labels; ///< " label" by label id
-    std::unordered_map<int, std::vector<QGlyphRun>> folds; ///< "N jobs" by N
-};
-
 TimelineView::~TimelineView() = default;
-
-TimelineView::TextCache& TimelineView::textCache() const
-{
-    if (!m_textCache || m_textCache->dpi != logicalDpiY()) // shaped for another screen's DPI: again
-        m_textCache = std::make_unique<TextCache>(font(), this);
-    return *m_textCache;
-}
 
 void TimelineView::drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const
 {
     // Where QPainter::drawText(r, align, text) puts a single line, without laying it out again.
-    const ShapedText& shaped = textCache().text(text, small);
+    const ShapedText& shaped = m_cache->texts(font(), this).text(text, small);
     double x = r.left();
     if (align & Qt::AlignHCenter)
         x += (r.width() - shaped.width) / 2;
@@ -583,6 +59,7 @@ void TimelineView::drawText(QPainter& p, const QRectF& r, Qt::Alignment align, c
 
 TimelineView::TimelineView(QWidget* parent)
     : QWidget(parent)
+    , m_cache(std::make_unique<TimelineCache>())
 {
     setObjectName(QStringLiteral("timeline"));
     setMouseTracking(true);
@@ -607,8 +84,7 @@ void TimelineView::setTraceData(const TraceData* data, bool live)
     m_live = live;
     m_selected = -1;
     m_rangeStartNs = m_rangeEndNs = 0;
-    m_laneOrderData = nullptr;
-    m_statusData = nullptr;
+    m_cache->invalidateTrace(); // even at the same address: another trace
     if (!m_zoomHistory.empty()) {
         m_zoomHistory.clear();
         Q_EMIT zoomHistoryChanged(false);
@@ -617,11 +93,13 @@ void TimelineView::setTraceData(const TraceData* data, bool live)
         m_paused = false;
         Q_EMIT viewPausedChanged(false);
     }
-    if (!live && data && data->latestNs() != kNoTime) {
-        // An imported trace: show all of it.
-        m_spanNs = std::clamp(data->latestNs() - data->timeOrigin(), kMinSpanNs, kMaxSpanNs);
-        m_spanNs += m_spanNs / 20;
-    }
+    if (!data)
+        m_viewport.showNothing();
+    else if (live)
+        m_viewport.showLive();
+    else // an imported trace: show all of it
+        m_viewport.showRecorded(
+            data->latestNs() == kNoTime ? std::nullopt : std::optional(data->latestNs() - data->timeOrigin()));
     setFollowing(true);
     update();
 }
@@ -632,11 +110,9 @@ void TimelineView::setFollowing(bool follow)
         m_paused = false;
         Q_EMIT viewPausedChanged(false);
     }
-    if (m_follow == follow)
+    if (m_viewport.isFollowing() == follow)
         return;
-    if (!follow)
-        m_endNs = endNs(); // the right edge as it is now, while still following
-    m_follow = follow;
+    m_viewport.setFollowing(follow, moment()); // stopping keeps the range of this moment
     update();
     Q_EMIT followingChanged(follow);
     Q_EMIT rangeChanged();
@@ -644,20 +120,20 @@ void TimelineView::setFollowing(bool follow)
 
 void TimelineView::stopFollowing()
 {
-    if (m_follow)
+    if (m_viewport.isFollowing())
         setFollowing(false);
 }
 
 void TimelineView::setSpanSeconds(double seconds)
 {
-    m_spanNs = std::clamp(static_cast<std::int64_t>(seconds * 1e9), kMinSpanNs, kMaxSpanNs);
+    m_viewport.setSpanNs(static_cast<std::int64_t>(seconds * 1e9));
     update();
     Q_EMIT rangeChanged();
 }
 
 double TimelineView::spanSeconds() const noexcept
 {
-    return static_cast<double>(m_spanNs) / 1e9;
+    return static_cast<double>(m_viewport.spanNs()) / 1e9;
 }
 
 void TimelineView::setSelectedRow(int row)
@@ -674,10 +150,10 @@ void TimelineView::setViewPaused(bool paused)
         return;
     if (paused) {
         m_frozenNs = limitNs();
-        const bool following = m_follow;
+        const bool following = m_viewport.isFollowing();
         stopFollowing();
         if (following && m_live)
-            m_endNs = std::max(m_frozenNs, m_data ? m_data->timeOrigin() + m_spanNs : m_frozenNs);
+            m_viewport.setEndNs(std::max(m_frozenNs, m_data ? m_data->timeOrigin() + m_viewport.spanNs() : m_frozenNs));
         m_paused = true;
     } else {
         m_paused = false;
@@ -727,10 +203,9 @@ void TimelineView::zoomTo(std::int64_t t0, std::int64_t t1)
 {
     if (t1 < t0)
         std::swap(t0, t1);
-    m_zoomHistory.push_back({ m_follow, m_spanNs, endNs() });
+    m_zoomHistory.push_back({ m_viewport.isFollowing(), m_viewport.spanNs(), endNs() });
     stopFollowing();
-    m_spanNs = std::clamp(t1 - t0, kMinSpanNs, kMaxSpanNs);
-    m_endNs = t0 + m_spanNs;
+    m_viewport.fit(t0, t1);
     update();
     Q_EMIT zoomHistoryChanged(true);
     Q_EMIT rangeChanged();
@@ -742,8 +217,7 @@ bool TimelineView::zoomBack()
         return false;
     const ViewState state = m_zoomHistory.back();
     m_zoomHistory.pop_back();
-    m_spanNs = state.spanNs;
-    m_endNs = state.endNs;
+    m_viewport.restore(state.spanNs, state.endNs);
     clearSelectedRange();
     if (state.follow && !m_paused)
         setFollowing(true);
@@ -753,55 +227,25 @@ bool TimelineView::zoomBack()
     return true;
 }
 
-void TimelineView::updateLaneOrder() const
+void TimelineView::syncCache() const
 {
-    const std::size_t count = m_data ? m_data->lanes().size() : 0;
-    const std::int64_t frozen = m_paused ? m_frozenNs : 0;
-    if (m_laneOrderData == m_data && m_laneOrderCount == count && m_laneOrderFrozen == frozen
-        && (!m_data || m_laneOrderEpoch == m_data->epoch()))
-        return;
-    if (m_laneOrderData != m_data || (m_data && m_laneOrderEpoch != m_data->epoch()))
-        m_laneNames.clear();
-    m_laneOrderData = m_data;
-    m_laneOrderEpoch = m_data ? m_data->epoch() : 0;
-    m_laneOrderCount = count;
-    m_laneOrderFrozen = frozen;
-    m_laneOrder.resize(count);
-    std::iota(m_laneOrder.begin(), m_laneOrder.end(), 0);
-    if (!m_data)
-        return;
-    const auto lanes = m_data->lanes();
-    if (m_paused) {
-        // A paused view does not grow lanes for threads started after the pause.
-        std::erase_if(m_laneOrder, [&lanes, frozen](std::int32_t i) {
-            const std::int64_t created = lanes[static_cast<std::size_t>(i)].createdNs;
-            return created != kNoTime && created > frozen;
-        });
-    }
-    // Worker 0 above worker 1 whatever order the threads started in; a reused index (a new thread after a retired
-    // one) stays its own lane, right below the older one.
-    std::stable_sort(m_laneOrder.begin(), m_laneOrder.end(), [&lanes](std::int32_t a, std::int32_t b) {
-        const WorkerLane& la = lanes[static_cast<std::size_t>(a)];
-        const WorkerLane& lb = lanes[static_cast<std::size_t>(b)];
-        return std::tie(la.poolId, la.worker, la.createdNs) < std::tie(lb.poolId, lb.worker, lb.createdNs);
-    });
+    m_cache->sync(m_data, m_paused ? m_frozenNs : kNoTime);
 }
 
 std::vector<std::int32_t> TimelineView::laneOrder() const
 {
-    updateLaneOrder();
-    return m_laneOrder;
+    syncCache();
+    return m_cache->laneOrder();
+}
+
+TimelineViewport::Moment TimelineView::moment() const noexcept
+{
+    return { traceNow(), m_data ? m_data->timeOrigin() : 0 };
 }
 
 std::int64_t TimelineView::endNs() const noexcept
 {
-    if (!m_follow)
-        return m_endNs;
-    if (!m_data)
-        return traceNow();
-    if (m_live)
-        return std::max(traceNow(), m_data->timeOrigin() + m_spanNs);
-    return m_data->timeOrigin() + m_spanNs - m_spanNs / 40;
+    return m_viewport.endNs(moment());
 }
 
 std::int64_t TimelineView::visibleEndNs() const noexcept
@@ -810,37 +254,15 @@ std::int64_t TimelineView::visibleEndNs() const noexcept
 }
 std::int64_t TimelineView::visibleStartNs() const noexcept
 {
-    return endNs() - m_spanNs;
+    return m_viewport.startNs(moment());
 }
 
 TimelineView::Layout TimelineView::layout() const
 {
-    Layout l;
-    l.startNs = visibleStartNs();
-    l.left = kLabelWidth;
-    l.right = std::max(l.left + 10, width() - 8);
-    l.axisTop = 0;
-    l.poolTop = kAxisHeight + 4;
-    l.poolHeight = kPoolHeight;
-    l.reactorTop = l.poolTop + l.poolHeight + 6;
-    l.lanesTop = l.reactorTop + kReactorHeight + 4;
-    updateLaneOrder();
-    l.laneCount = static_cast<int>(m_laneOrder.size());
-    const int available = height() - l.lanesTop - 4;
-    l.laneHeight
-        = l.laneCount > 0 ? std::clamp(available / l.laneCount, kMinLaneHeight, kMaxLaneHeight) : kMaxLaneHeight;
-    l.barHeight = std::max(2, l.laneHeight - 3);
+    syncCache();
+    Layout l = Layout::of(size(), static_cast<int>(m_cache->laneOrder().size()));
+    l.scale = m_viewport.scale(l.left, l.right, moment());
     return l;
-}
-
-double TimelineView::xOf(std::int64_t t, const Layout& l) const noexcept
-{
-    return l.left + static_cast<double>(t - l.startNs) * (l.right - l.left) / static_cast<double>(m_spanNs);
-}
-
-std::int64_t TimelineView::timeAt(double x, const Layout& l) const noexcept
-{
-    return l.startNs + static_cast<std::int64_t>((x - l.left) * static_cast<double>(m_spanNs) / (l.right - l.left));
 }
 
 void TimelineView::paintEvent(QPaintEvent*)
@@ -855,7 +277,6 @@ void TimelineView::paintEvent(QPaintEvent*)
             p.fillRect(QRect(x0, y0, x1 - x0, y1 - y0), kBackground);
     };
     if (m_data) {
-        updateLaneOrder();
         // The reactor's and the lanes' names: static text on the background, drawn once; covers [0, left) from
         // reactorTop down.
         p.drawImage(QPoint(0, l.reactorTop), laneNamesImage(l, p.device()->devicePixelRatio()));
@@ -896,10 +317,10 @@ void TimelineView::paintEvent(QPaintEvent*)
 
 std::vector<std::int64_t> TimelineView::tickTimes(const Layout& l) const
 {
-    const std::int64_t t0 = visibleStartNs();
-    const std::int64_t t1 = visibleEndNs();
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = l.endNs();
     const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
-    const std::int64_t step = tickStep(m_spanNs, l.right - l.left, 90);
+    const std::int64_t step = tickStep(l.scale.spanNs, l.right - l.left, 90);
     std::int64_t first = ((t0 - origin) / step) * step + origin;
     if (first < t0)
         first += step;
@@ -914,12 +335,12 @@ void TimelineView::paintAxis(QPainter& p, const Layout& l) const
     const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
     p.setPen(kText);
     drawText(p, QRect(4, l.axisTop, l.left - 8, kAxisHeight), Qt::AlignVCenter | Qt::AlignLeft,
-        m_paused       ? tr("paused (%1)").arg(formatSeconds(spanSeconds()))
-            : m_follow ? tr("following (%1)").arg(formatSeconds(spanSeconds()))
-                       : formatSeconds(spanSeconds()),
+        m_paused            ? tr("paused (%1)").arg(formatSeconds(spanSeconds()))
+            : isFollowing() ? tr("following (%1)").arg(formatSeconds(spanSeconds()))
+                            : formatSeconds(spanSeconds()),
         true);
     for (const std::int64_t t : tickTimes(l)) {
-        const double x = xOf(t, l);
+        const double x = l.xOf(t);
         // The column a 1 px line at x covers, filled: a stroked line cost 30 times more.
         p.fillRect(QRect(gridColumn(x), kAxisHeight, 1, height() - kAxisHeight), kGrid);
         drawText(p, QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter,
@@ -932,7 +353,7 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
     const QRect box(l.left, l.poolTop, l.right - l.left, l.poolHeight);
     // The strip with its frame (a 1 px pen strokes one pixel right of and below `box`) is written as pixels and
     // drawn as one image: a fill per run of columns and per step of the backlog cost a millisecond (bench_timeline).
-    FillCanvas canvas(m_poolImage, box.adjusted(0, 0, 1, 1));
+    FillCanvas canvas(m_cache->poolImage(), box.adjusted(0, 0, 1, 1));
     canvas.fill(box, Qt::white);
     canvas.fill(QRect(box.left(), box.top(), box.width() + 1, 1), kGrid);
     canvas.fill(QRect(box.left(), box.top() + box.height(), box.width() + 1, 1), kGrid);
@@ -943,8 +364,8 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
         return;
     }
     const PoolSeries& pool = m_data->pools().front();
-    const std::int64_t t0 = visibleStartNs();
-    const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = std::min(l.endNs(), limitNs());
     const auto peakThreads = std::max<std::int64_t>({ 1, pool.maxThreads.maxIn(t0, t1), pool.busy.maxIn(t0, t1) });
     const std::int64_t peakBacklog = std::max<std::int64_t>(1, pool.backlog.maxIn(t0, t1));
     const double h = l.poolHeight - 4;
@@ -972,7 +393,7 @@ void TimelineView::paintPool(QPainter& p, const Layout& l) const
     StepSweep backlogSweep(pool.backlog);
     StepSweep maxSweep(pool.maxThreads);
     // timeAt() with the range read once (the same arithmetic, so the same columns).
-    const auto spanNs = static_cast<double>(m_spanNs);
+    const auto spanNs = static_cast<double>(l.scale.spanNs);
     auto timeOf = [&](int x) {
         return t0 + static_cast<std::int64_t>(static_cast<double>(x - l.left) * spanNs / (l.right - l.left));
     };
@@ -1050,8 +471,8 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
     const int top = l.reactorTop;
     const int h = kReactorHeight;
     p.fillRect(QRect(l.left, top, l.right - l.left, h), QColor(0xec, 0xef, 0xf1));
-    const std::int64_t t0 = l.startNs;
-    const std::int64_t t1 = l.startNs + m_spanNs;
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = l.endNs();
     const std::int64_t nowNs = limitNs();
     const ReactorLane& reactor = m_data->reactor();
     // Ticks merge where they share pixel columns: one rectangle per run instead of one fill per call. Calls run one
@@ -1064,8 +485,8 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
         columns.reset(l.left, l.right + 2);
         const auto visible = list.in(t0, t1);
         auto paintOne = [&](const Interval& iv) {
-            const double x0 = std::max<double>(l.left, xOf(iv.startNs, l));
-            const double x1 = std::min<double>(l.right, xOf(std::min(iv.endNs, nowNs), l));
+            const double x0 = std::max<double>(l.left, l.xOf(iv.startNs));
+            const double x1 = std::min<double>(l.right, l.xOf(std::min(iv.endNs, nowNs)));
             if (x1 < l.left)
                 return x1;
             columns.paint(fillRectOf(QRectF(x0, y, std::max(1.0, x1 - x0), barH)), color);
@@ -1076,7 +497,7 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
                 break;
             const double x1 = paintOne(*it);
             // The first time that maps past the column the bar ended in.
-            const std::int64_t nextColumnNs = timeAt(std::floor(x1) + 1.0, l);
+            const std::int64_t nextColumnNs = l.timeAt(std::floor(x1) + 1.0);
             const auto next = std::partition_point(
                 it + 1, visible.end(), [&](const Interval& iv) { return iv.startNs < nextColumnNs; });
             if (next - it > 1 && (next - 1)->startNs <= nowNs)
@@ -1093,8 +514,8 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
         const std::int64_t end = std::min(iv.endNs, nowNs);
         if (end - iv.startNs <= kStallNs)
             continue;
-        const double x0 = std::max<double>(l.left, xOf(iv.startNs, l));
-        const double x1 = std::min<double>(l.right, xOf(end, l));
+        const double x0 = std::max<double>(l.left, l.xOf(iv.startNs));
+        const double x1 = std::min<double>(l.right, l.xOf(end));
         if (x1 < l.left)
             continue;
         const QRectF r(x0, top, std::max(2.0, x1 - x0), h);
@@ -1108,9 +529,10 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
     for (const QRectF& r : stalls) {
         p.setPen(QPen(kFailed.darker(140), 1));
         p.drawRect(r.adjusted(0, 0, -1, -1));
-        const std::int64_t ns = timeAt(r.right(), l) - timeAt(r.left(), l);
+        const std::int64_t ns = l.timeAt(r.right()) - l.timeAt(r.left());
         const QString text = tr("stall %1").arg(JobTableModel::formatDuration(ns));
-        const int textW = qRound(textCache().text(text, false).width); // QFontMetrics::horizontalAdvance()
+        const int textW
+            = qRound(m_cache->texts(font(), this).text(text, false).width); // QFontMetrics::horizontalAdvance()
         if (r.width() > textW + 8) {
             const QRectF box(r.left() + 3, top + (h - fm.height()) / 2.0, textW + 4, fm.height());
             p.fillRect(box, kFailed);
@@ -1122,8 +544,8 @@ void TimelineView::paintReactor(QPainter& p, const Layout& l) const
 
 void TimelineView::paintLanes(QPainter& p, const Layout& l) const
 {
-    const std::int64_t t0 = visibleStartNs();
-    const std::int64_t t1 = visibleEndNs();
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = l.endNs();
     const std::int64_t nowNs = limitNs();
     const auto lanes = m_data->lanes();
     const auto jobs = m_data->jobs();
@@ -1143,16 +565,11 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
         }
         return d;
     };
-    auto labelWidth = [this, &fm](std::uint32_t labelId) {
-        auto it = m_labelWidths.find(labelId);
-        if (it == m_labelWidths.end())
-            it = m_labelWidths.emplace(labelId, fm.horizontalAdvance(QLatin1Char(' ') + TraceStrings::text(labelId)))
-                     .first;
-        return it->second;
-    };
+    TimelineCache& cache = *m_cache;
+    auto labelWidth = [&cache, &fm](std::uint32_t labelId) { return cache.labelWidth(labelId, fm); };
     const double textDy = (fm.ascent() - fm.descent()) / 2.0;
     // xOf() with the range read once (the same arithmetic, so the same pixels).
-    const auto spanNs = static_cast<double>(m_spanNs);
+    const auto spanNs = static_cast<double>(l.scale.spanNs);
     auto xAt = [&](std::int64_t t) { return l.left + static_cast<double>(t - t0) * (l.right - l.left) / spanNs; };
 
     // Every lane resolves its bars into pixel columns first (ColumnRow), then the lanes' rows are drawn from them and
@@ -1164,8 +581,9 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
         bool onFold;
     };
     std::vector<Text> texts; // only where the font has no digits of its own
-    const std::vector<std::uint8_t>& statuses = jobStatuses();
-    TextCache& cache = textCache();
+    const std::span<const JobStatus> statuses = m_data->jobStatuses();
+    const std::vector<std::int32_t>& laneOrder = cache.laneOrder();
+    TextCache& shaped = cache.texts(font(), this);
     GlyphBatch barText;
     GlyphBatch foldText;
     RectBatches fills;
@@ -1174,12 +592,12 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
     // What lies below the bars: background, and the grid drawn by paintAxis().
     std::vector<QRgb> backdrop(static_cast<std::size_t>(std::max(0, l.right + 2 - l.left)), kBackground.rgb());
     for (const std::int64_t t : tickTimes(l)) {
-        const int column = gridColumn(xOf(t, l)) - l.left;
+        const int column = gridColumn(l.xOf(t)) - l.left;
         if (column >= 0 && column < static_cast<int>(backdrop.size()))
             backdrop[static_cast<std::size_t>(column)] = kGrid.rgb();
     }
     for (int i = 0; i < l.laneCount; ++i) {
-        const std::int32_t laneIndex = m_laneOrder[static_cast<std::size_t>(i)];
+        const std::int32_t laneIndex = laneOrder[static_cast<std::size_t>(i)];
         const WorkerLane& lane = lanes[static_cast<std::size_t>(laneIndex)];
         const int top = l.lanesTop + i * l.laneHeight;
         if (top > height())
@@ -1229,10 +647,10 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
                 const QPointF at(labelBar.left() + 3, labelBar.center().y() + textDy);
                 const bool withLabel = idW + labelWidth(labelJob->labelId) <= room;
                 if (withLabel || idW <= room) {
-                    if (cache.digitsShaped) {
-                        const double x = cache.addId(barText, labelJob->id, at);
+                    if (shaped.digitsShaped) {
+                        const double x = shaped.addId(barText, labelJob->id, at);
                         if (withLabel)
-                            for (const QGlyphRun& run : cache.label(labelJob->labelId))
+                            for (const QGlyphRun& run : shaped.label(labelJob->labelId))
                                 barText.add(run, QPointF(x, at.y()));
                     } else if (withLabel) {
                         texts.push_back(
@@ -1260,8 +678,8 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             const int textW = digits(static_cast<std::uint64_t>(foldCount)) * digitW + jobsW;
             if (labels && shown.width() > textW + 4) {
                 const QPointF at(shown.center().x() - textW / 2.0, shown.center().y() + textDy);
-                if (cache.digitsShaped) {
-                    for (const QGlyphRun& run : cache.fold(foldCount))
+                if (shaped.digitsShaped) {
+                    for (const QGlyphRun& run : shaped.fold(foldCount))
                         foldText.add(run, at);
                 } else {
                     texts.push_back({ at, tr("%n jobs", nullptr, foldCount), true });
@@ -1292,9 +710,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             const QRect r(px0, top + 1, std::max(1, qRound(x1) - px0), barH);
             placeLabel(px0);
             const auto row = static_cast<std::size_t>(iv.row);
-            const JobStatus status = iv.row < 0 ? JobStatus::Finished
-                : running                       ? JobStatus::Running
-                                                : static_cast<JobStatus>(statuses[row]);
+            const JobStatus status = iv.row < 0 ? JobStatus::Finished : running ? JobStatus::Running : statuses[row];
             columns.paint(r, statusPaint(status, false));
             if (r.width() >= kMinOutlinePx) // a darker right edge tells adjacent bars apart
                 columns.paint(r.right(), r.right() + 1, statusPaint(status, true));
@@ -1320,98 +736,73 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
     }
 }
 
-const std::vector<std::uint8_t>& TimelineView::jobStatuses() const
-{
-    const auto jobs = m_data->jobs();
-    if (m_statusData != m_data || m_statusEpoch != m_data->epoch() || m_statuses.size() > jobs.size()
-        || m_data->changeCount() < m_statusChanges) {
-        m_statuses.clear();
-        m_statusData = m_data;
-        m_statusEpoch = m_data->epoch();
-        m_statusChanges = m_data->changeCount();
-    }
-    for (const std::uint32_t row : m_data->changedRowsSince(m_statusChanges))
-        if (row < m_statuses.size())
-            m_statuses[row] = static_cast<std::uint8_t>(jobs[row].status);
-    m_statusChanges = m_data->changeCount();
-    for (std::size_t row = m_statuses.size(); row < jobs.size(); ++row)
-        m_statuses.push_back(static_cast<std::uint8_t>(jobs[row].status));
-    return m_statuses;
-}
-
 const QImage& TimelineView::laneNamesImage(const Layout& l, qreal dpr) const
 {
     const int top = l.reactorTop;
     const int bottom = height();
     const QFontMetrics fm = fontMetrics();
     const bool labels = l.laneHeight >= fm.height() - 2;
+    const std::vector<std::int32_t>& order = m_cache->laneOrder();
+    auto nameOf = [&](std::int32_t lane) -> const QString& { return m_cache->laneName(lane, l.left - 8, fm); };
     // Everything the names depend on; the font is not in it because a font change clears the key.
     std::vector<std::int64_t> key { static_cast<std::int64_t>(std::lround(dpr * 1000)), logicalDpiY(), l.left, top,
         l.lanesTop, l.laneHeight, bottom, labels ? 1 : 0 };
     for (int i = 0; i < l.laneCount && l.lanesTop + i * l.laneHeight <= bottom; ++i) {
-        const std::int32_t lane = m_laneOrder[static_cast<std::size_t>(i)];
+        const std::int32_t lane = order[static_cast<std::size_t>(i)];
         key.push_back(lane);
-        key.push_back(static_cast<std::int64_t>(qHash(laneName(lane, l.left - 8))));
+        key.push_back(static_cast<std::int64_t>(qHash(nameOf(lane))));
     }
-    if (key == m_laneNamesKey && !m_laneNamesImage.isNull())
-        return m_laneNamesImage;
-    m_laneNamesKey = std::move(key);
+    if (const QImage* cached = m_cache->laneNamesImage(key))
+        return *cached;
     // Rounded up: the image must cover [0, left) × [top, bottom) whatever the device pixel ratio.
     const QSize size(
         static_cast<int>(std::ceil(l.left * dpr)), static_cast<int>(std::ceil(std::max(1, bottom - top) * dpr)));
-    m_laneNamesImage = QImage(size, QImage::Format_RGB32);
-    m_laneNamesImage.setDevicePixelRatio(dpr);
-    m_laneNamesImage.fill(kBackground);
-    QPainter p(&m_laneNamesImage);
-    p.setFont(font());
-    p.setPen(kText);
-    p.translate(0, -top);
-    p.drawText(QRect(4, l.reactorTop, l.left - 8, kReactorHeight), Qt::AlignVCenter | Qt::AlignLeft,
-        tr("Reactor (MainThread)"));
-    for (int i = 0; i < l.laneCount; ++i) {
-        const int laneTop = l.lanesTop + i * l.laneHeight;
-        if (laneTop > bottom)
-            break;
-        if (labels) {
-            const std::int32_t lane = m_laneOrder[static_cast<std::size_t>(i)];
-            p.drawText(QRect(4, laneTop, l.left - 8, l.laneHeight), Qt::AlignVCenter | Qt::AlignLeft,
-                laneName(lane, l.left - 8));
+    QImage image(size, QImage::Format_RGB32);
+    image.setDevicePixelRatio(dpr);
+    image.fill(kBackground);
+    {
+        QPainter p(&image);
+        p.setFont(font());
+        p.setPen(kText);
+        p.translate(0, -top);
+        p.drawText(QRect(4, l.reactorTop, l.left - 8, kReactorHeight), Qt::AlignVCenter | Qt::AlignLeft,
+            tr("Reactor (MainThread)"));
+        for (int i = 0; i < l.laneCount; ++i) {
+            const int laneTop = l.lanesTop + i * l.laneHeight;
+            if (laneTop > bottom)
+                break;
+            if (labels) {
+                const std::int32_t lane = order[static_cast<std::size_t>(i)];
+                p.drawText(QRect(4, laneTop, l.left - 8, l.laneHeight), Qt::AlignVCenter | Qt::AlignLeft, nameOf(lane));
+            }
         }
+        if (!labels && l.laneCount > 0)
+            p.drawText(
+                QRect(4, l.lanesTop, l.left - 8, fm.height()), Qt::AlignLeft, tr("%n worker(s)", nullptr, l.laneCount));
     }
-    if (!labels && l.laneCount > 0)
-        p.drawText(
-            QRect(4, l.lanesTop, l.left - 8, fm.height()), Qt::AlignLeft, tr("%n worker(s)", nullptr, l.laneCount));
-    return m_laneNamesImage;
+    return m_cache->setLaneNamesImage(std::move(key), std::move(image));
 }
 
 void TimelineView::paintResizes(QPainter& p, const Layout& l) const
 {
-    const std::int64_t t0 = visibleStartNs();
-    const std::int64_t t1 = std::min(visibleEndNs(), limitNs());
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = std::min(l.endNs(), limitNs());
     const QFontMetrics fm = fontMetrics();
-    if (m_resizeLine.height() != height()) {
-        // A dash-dot line from the pool strip down, drawn once with the pen it stands for; each marker copies the
-        // one or two columns of it that its x covers: stroking the pattern per marker cost 30 times more.
-        QImage probe(4, std::max(1, height()), QImage::Format_ARGB32_Premultiplied);
-        probe.fill(Qt::transparent);
-        {
-            QPainter pp(&probe);
-            pp.setPen(QPen(kResize, 1.5, Qt::DashDotLine));
-            pp.drawLine(QPointF(2, l.poolTop), QPointF(2, height())); // covers columns 1 and 2
-        }
-        m_resizeLine = probe.copy(1, 0, 2, probe.height());
-    }
+    // A dash-dot line from the pool strip down; each marker copies the one or two columns of it that its x covers:
+    // stroking the pattern per marker cost 30 times more.
+    const QImage& resizeLine = m_cache->resizeLine(height(), l.poolTop, kResize);
     int row = 0;
     for (const ResizeMarker& m : m_data->resizes()) {
         if (m.timeNs < t0 || m.timeNs > t1)
             continue;
-        const double x = xOf(m.timeNs, l);
+        const double x = l.xOf(m.timeNs);
         // A 1.5 px pen covers the columns whose centres lie within 0.75 px of x.
         const int c0 = static_cast<int>(std::ceil(x - 1.25));
         const int c1 = static_cast<int>(std::ceil(x + 0.25)) - 1;
-        p.drawImage(QPoint(c0, 0), m_resizeLine, QRect(0, 0, c1 - c0 + 1, m_resizeLine.height()));
+        p.drawImage(QPoint(c0, 0), resizeLine, QRect(0, 0, c1 - c0 + 1, resizeLine.height()));
         const QString text = QStringLiteral("max %1 → %2").arg(m.oldMax).arg(m.newMax);
-        const int textW = qRound(textCache().text(text, false).width); // QFontMetrics::horizontalAdvance()
+        const int textW
+            = qRound(m_cache->texts(font(), this).text(text, false).width); // QFontMetrics::horizontalAdvance()
         const QRectF r(x + 3, l.poolTop + 2 + (row % 3) * (fm.height() + 1), textW + 6, fm.height());
         p.fillRect(r, QColor(255, 255, 255, 220));
         p.setPen(kResize);
@@ -1437,7 +828,7 @@ void TimelineView::paintSelection(QPainter& p, const Layout& l) const
     if (m_selecting && m_dragged)
         band(std::min(m_dragStart.x(), m_dragPos.x()), std::max(m_dragStart.x(), m_dragPos.x()));
     else if (hasSelectedRange())
-        band(xOf(m_rangeStartNs, l), xOf(m_rangeEndNs, l));
+        band(l.xOf(m_rangeStartNs), l.xOf(m_rangeEndNs));
 
     // The selected job: every piece of it (submit tick, run bar, callback tick), joined by dashed lines.
     if (m_selected < 0 || static_cast<std::size_t>(m_selected) >= m_data->jobs().size())
@@ -1450,9 +841,9 @@ void TimelineView::paintSelection(QPainter& p, const Layout& l) const
         laneTop = l.reactorTop;
         laneH = kReactorHeight;
     } else if (job.lane >= 0) {
-        const auto it = std::find(m_laneOrder.begin(), m_laneOrder.end(), job.lane);
-        if (it != m_laneOrder.end())
-            laneTop = l.lanesTop + static_cast<int>(it - m_laneOrder.begin()) * l.laneHeight;
+        const int position = m_cache->positionOf(job.lane);
+        if (position >= 0)
+            laneTop = l.lanesTop + position * l.laneHeight;
     }
     const double laneMid = laneTop + laneH / 2.0;
     const double submitY = l.poolTop + l.poolHeight;
@@ -1460,9 +851,9 @@ void TimelineView::paintSelection(QPainter& p, const Layout& l) const
     p.setRenderHint(QPainter::Antialiasing);
     const bool queued = job.queuedNs != kNoTime && job.queuedNs <= nowNs;
     const bool started = job.startedNs != kNoTime && job.startedNs <= nowNs && laneTop >= 0;
-    const double xq = xOf(job.queuedNs, l);
-    const double xs = xOf(job.startedNs, l);
-    const double xe = xOf(job.endedNs == kNoTime || job.endedNs > nowNs ? nowNs : job.endedNs, l);
+    const double xq = l.xOf(job.queuedNs);
+    const double xs = l.xOf(job.startedNs);
+    const double xe = l.xOf(job.endedNs == kNoTime || job.endedNs > nowNs ? nowNs : job.endedNs);
     if (queued) {
         // Submit tick: a marker under the pool strip, where the job joined the backlog.
         p.setPen(QPen(kHighlight, 2));
@@ -1482,8 +873,8 @@ void TimelineView::paintSelection(QPainter& p, const Layout& l) const
         p.drawRect(QRectF(xs, laneTop + 1, std::max(3.0, xe - xs), std::max(3, laneH - 3)));
     }
     if (job.callbackStartNs != kNoTime && job.callbackStartNs <= nowNs) {
-        const double xc = xOf(job.callbackStartNs, l);
-        const double w = std::max(3.0, xOf(job.callbackStartNs + job.callbackDurationNs, l) - xc);
+        const double xc = l.xOf(job.callbackStartNs);
+        const double w = std::max(3.0, l.xOf(job.callbackStartNs + job.callbackDurationNs) - xc);
         if (started) {
             p.setPen(QPen(kHighlight, 1.2, Qt::DashLine));
             p.drawLine(QPointF(xe, laneMid), QPointF(xc, reactorMid));
@@ -1501,8 +892,8 @@ int TimelineView::jobAt(QPoint pos) const
     const Layout l = layout();
     if (pos.x() < l.left || pos.x() > l.right)
         return -1;
-    const auto slack = static_cast<std::int64_t>(2.0 * static_cast<double>(m_spanNs) / (l.right - l.left));
-    const std::int64_t t = timeAt(pos.x(), l);
+    const auto slack = static_cast<std::int64_t>(2.0 * static_cast<double>(l.scale.spanNs) / (l.right - l.left));
+    const std::int64_t t = l.timeAt(pos.x());
     auto find = [&](std::span<const Interval> list) {
         for (const Interval& iv : list)
             if (iv.row >= 0 && iv.startNs <= t + slack && (iv.endNs == kOpenEnd || iv.endNs >= t - slack))
@@ -1518,22 +909,7 @@ int TimelineView::jobAt(QPoint pos) const
     const int position = (pos.y() - l.lanesTop) / l.laneHeight;
     if (position >= l.laneCount)
         return -1;
-    updateLaneOrder();
-    return find(m_data->intervalsIn(m_laneOrder[static_cast<std::size_t>(position)], t - slack, t + slack));
-}
-
-QString TimelineView::laneName(std::int32_t lane, int width) const
-{
-    if (m_laneNameWidth != width) {
-        m_laneNames.clear();
-        m_laneNameWidth = width;
-    }
-    const auto index = static_cast<std::size_t>(lane);
-    if (m_laneNames.size() <= index)
-        m_laneNames.resize(index + 1);
-    if (m_laneNames[index].isEmpty())
-        m_laneNames[index] = fontMetrics().elidedText(m_data->lanes()[index].threadName, Qt::ElideMiddle, width);
-    return m_laneNames[index];
+    return find(m_data->intervalsIn(m_cache->laneOrder()[static_cast<std::size_t>(position)], t - slack, t + slack));
 }
 
 QString TimelineView::toolTipFor(int row) const
@@ -1573,10 +949,7 @@ QString TimelineView::toolTipFor(int row) const
 bool TimelineView::event(QEvent* event)
 {
     if (event->type() == QEvent::FontChange) {
-        m_labelWidths.clear();
-        m_laneNames.clear();
-        m_laneNamesKey.clear();
-        m_textCache.reset();
+        m_cache->invalidateFont();
     }
     if (event->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);
@@ -1617,9 +990,9 @@ void TimelineView::mouseMoveEvent(QMouseEvent* event)
         return;
     }
     const Layout l = layout();
-    const double nsPerPx = static_cast<double>(m_spanNs) / (l.right - l.left);
+    const double nsPerPx = l.scale.nsPerPixel();
     stopFollowing();
-    m_endNs = m_dragEndNs - static_cast<std::int64_t>((pos.x() - m_dragStart.x()) * nsPerPx);
+    m_viewport.setEndNs(m_dragEndNs - static_cast<std::int64_t>((pos.x() - m_dragStart.x()) * nsPerPx));
     update();
     Q_EMIT rangeChanged();
 }
@@ -1642,8 +1015,8 @@ void TimelineView::mouseReleaseEvent(QMouseEvent* event)
             update();
             return;
         }
-        const std::int64_t t0 = timeAt(a, l);
-        const std::int64_t t1 = timeAt(b, l);
+        const std::int64_t t0 = l.timeAt(a);
+        const std::int64_t t1 = l.timeAt(b);
         setSelectedRange(t0, t1);
         zoomTo(t0, t1);
         return;
@@ -1675,17 +1048,15 @@ void TimelineView::wheelEvent(QWheelEvent* event)
     if (event->modifiers() & Qt::ControlModifier) {
         // Zoom keeping the time under the cursor where it is.
         const double x = std::clamp<double>(event->position().x(), l.left, l.right);
-        const std::int64_t anchor = timeAt(x, l);
+        const std::int64_t anchor = l.timeAt(x);
         const double factor = std::pow(0.8, delta / 120.0);
-        const auto newSpan
-            = std::clamp(static_cast<std::int64_t>(static_cast<double>(m_spanNs) * factor), kMinSpanNs, kMaxSpanNs);
         const double frac = (x - l.left) / (l.right - l.left);
         stopFollowing();
-        m_endNs = anchor + static_cast<std::int64_t>((1.0 - frac) * static_cast<double>(newSpan));
-        m_spanNs = newSpan;
+        m_viewport.zoomAbout(anchor, frac, factor);
     } else {
         stopFollowing();
-        m_endNs -= static_cast<std::int64_t>(static_cast<double>(m_spanNs) * delta / 1200.0);
+        m_viewport.panBy(
+            -static_cast<std::int64_t>(static_cast<double>(m_viewport.spanNs()) * delta / 1200.0), moment());
     }
     update();
     Q_EMIT rangeChanged();

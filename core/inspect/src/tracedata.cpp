@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <numeric>
 
 namespace qtwisted {
 
@@ -362,6 +363,9 @@ void TraceData::append(std::span<const TraceEvent> events)
         m_origin = first;
     }
     const std::size_t rowsBefore = m_jobs.size();
+    const std::size_t changesBefore = m_changeLog.size();
+    const std::size_t lanesBefore = m_lanes.size();
+    bool lanesChanged = false; ///< a lane's creation time (part of the order) was set
     m_pending.clear();
     for (const TraceEvent& e : events) {
         const std::int64_t t = clampTime(e.timeNs);
@@ -416,6 +420,7 @@ void TraceData::append(std::span<const TraceEvent> events)
             WorkerLane& lane = m_lanes[static_cast<std::size_t>(ensureLane(e.poolId, e.worker))];
             if (lane.createdNs == kNoTime) {
                 lane.createdNs = t;
+                lanesChanged = true;
                 if (e.labelId != 0)
                     lane.threadName = TraceStrings::text(e.labelId);
             }
@@ -435,6 +440,29 @@ void TraceData::append(std::span<const TraceEvent> events)
         }
     }
     applyDeltas();
+    updateStatuses(changesBefore);
+    if (lanesChanged || m_lanes.size() != lanesBefore)
+        updateLaneOrder();
+}
+
+void TraceData::updateStatuses(std::size_t changesBefore)
+{
+    for (const std::uint32_t row : changedRowsSince(changesBefore))
+        m_statuses[row] = m_jobs[row].status;
+    m_statuses.reserve(m_jobs.size());
+    for (std::size_t row = m_statuses.size(); row < m_jobs.size(); ++row)
+        m_statuses.push_back(m_jobs[row].status);
+}
+
+void TraceData::updateLaneOrder()
+{
+    m_laneOrder.resize(m_lanes.size());
+    std::iota(m_laneOrder.begin(), m_laneOrder.end(), 0);
+    std::stable_sort(m_laneOrder.begin(), m_laneOrder.end(), [this](std::int32_t a, std::int32_t b) {
+        const WorkerLane& la = m_lanes[static_cast<std::size_t>(a)];
+        const WorkerLane& lb = m_lanes[static_cast<std::size_t>(b)];
+        return std::tie(la.poolId, la.worker, la.createdNs) < std::tie(lb.poolId, lb.worker, lb.createdNs);
+    });
 }
 
 void TraceData::onJobEvent(const TraceEvent& e, std::size_t rowsBefore)

@@ -27,6 +27,7 @@ struct TraceDataBuilder {
         d.m_origin = origin;
         d.m_earliest = earliest;
         d.m_latest = latest;
+        d.updateLaneOrder(); // lanes() was written directly, and the events may have set no lane's creation
     }
 };
 

@@ -3,17 +3,22 @@
 #pragma once
 
 #include <qtwisted/inspect/tracedata.h>
+#include <qtwisted/ui/timelineviewport.h>
 
 #include <QImage>
 #include <QWidget>
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace qtwisted {
+
+namespace timeline {
+struct Layout;
+class TimelineCache;
+} // namespace timeline
 
 /// The timeline: a pool strip (backlog, busy, dashed maximum), the reactor lane, one lane per worker thread with its
 /// jobs, resize markers and a time axis, painted from a TraceData. Holds only view state (range, follow, selection).
@@ -27,7 +32,7 @@ public:
     void setTraceData(const TraceData* data, bool live);
     /// Follows the newest `spanSeconds` (true) or stays where the user scrolled (false).
     void setFollowing(bool follow);
-    bool isFollowing() const noexcept { return m_follow; }
+    bool isFollowing() const noexcept { return m_viewport.isFollowing(); }
     /// Length of the visible range.
     void setSpanSeconds(double seconds);
     double spanSeconds() const noexcept;
@@ -59,7 +64,8 @@ public:
     bool zoomBack();
     bool canZoomBack() const noexcept { return !m_zoomHistory.empty(); }
 
-    /// Worker lanes in display order: by pool, then worker index, then creation (indices into TraceData::lanes()).
+    /// Worker lanes in display order: by pool, then worker index, then creation (indices into TraceData::lanes():
+    /// TraceData::laneOrder(), less the lanes created after a pause).
     std::vector<std::int32_t> laneOrder() const;
 
     QSize sizeHint() const override;
@@ -84,39 +90,17 @@ protected:
     bool event(QEvent* event) override;
 
 private:
-    struct Layout {
-        int left = 0;
-        int right = 0;
-        int axisTop = 0;
-        int poolTop = 0;
-        int poolHeight = 0;
-        int reactorTop = 0;
-        int lanesTop = 0;
-        int laneHeight = 0;
-        int barHeight = 0; ///< of the job bars, from laneTop + 1
-        int laneCount = 0;
-        /// The visible start, read once per layout: in follow mode it moves with the clock, and one paint must map
-        /// every time with the same origin (and not read the clock per bar).
-        std::int64_t startNs = 0;
-    };
+    using Layout = timeline::Layout;
+    /// Syncs the cache and lays out the widget with the visible range read once.
     Layout layout() const;
-    struct ViewState {
-        bool follow = true;
-        std::int64_t spanNs = 0;
-        std::int64_t endNs = 0;
-    };
+    /// What the followed range depends on: the time now and the trace's origin.
+    TimelineViewport::Moment moment() const noexcept;
     std::int64_t endNs() const noexcept;
     /// The latest time drawn: now (live), the freeze time (paused) or the end of an imported trace.
     std::int64_t limitNs() const noexcept;
-    void updateLaneOrder() const;
-    double xOf(std::int64_t t, const Layout& l) const noexcept;
-    std::int64_t timeAt(double x, const Layout& l) const noexcept;
+    /// Brings the cache up to date with the trace and the pause (TimelineCache::sync()).
+    void syncCache() const;
     QString toolTipFor(int row) const;
-    /// A lane's thread name elided to `width` (cached: eliding shapes text).
-    QString laneName(std::int32_t lane, int width) const;
-    /// The JobStatus of every row, kept up to date from TraceData's change log: the lanes read a byte per bar
-    /// instead of a JobRecord scattered in memory (a cache miss per bar cost a third of a 10 000-bar paint).
-    const std::vector<std::uint8_t>& jobStatuses() const;
     /// The column left of the reactor and worker lanes (their names on the background), from reactorTop down, drawn
     /// once per size, font, names and lane order: laying out 64 names cost more than all the bars (bench_timeline).
     const QImage& laneNamesImage(const Layout& l, qreal dpr) const;
@@ -124,6 +108,8 @@ private:
 
     /// Times of the axis ticks (and grid lines) in the visible range.
     std::vector<std::int64_t> tickTimes(const Layout& l) const;
+    /// QPainter::drawText(r, align, text) of a single line, laid out once and cached; `small`: the axis' font.
+    void drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const;
     void paintAxis(QPainter& p, const Layout& l) const;
     void paintPool(QPainter& p, const Layout& l) const;
     void paintReactor(QPainter& p, const Layout& l) const;
@@ -131,11 +117,16 @@ private:
     void paintResizes(QPainter& p, const Layout& l) const;
     void paintSelection(QPainter& p, const Layout& l) const;
 
+    /// What zoomBack() goes back to.
+    struct ViewState {
+        bool follow = true;
+        std::int64_t spanNs = 0;
+        std::int64_t endNs = 0;
+    };
+
     const TraceData* m_data = nullptr;
     bool m_live = true;
-    bool m_follow = true;
-    std::int64_t m_spanNs = 10'000'000'000;
-    std::int64_t m_endNs = 0; ///< right edge when not following
+    TimelineViewport m_viewport;
     int m_selected = -1;
     bool m_dragging = false;
     bool m_dragged = false;
@@ -148,27 +139,10 @@ private:
     std::int64_t m_rangeStartNs = 0;
     std::int64_t m_rangeEndNs = 0;
     std::vector<ViewState> m_zoomHistory;
-    mutable std::vector<std::int32_t> m_laneOrder; ///< cache of laneOrder(), rebuilt when the lane count changes
-    mutable const TraceData* m_laneOrderData = nullptr;
-    mutable std::uint64_t m_laneOrderEpoch = 0;
-    mutable std::size_t m_laneOrderCount = 0;
-    mutable std::int64_t m_laneOrderFrozen = 0;
-    mutable std::vector<QString> m_laneNames;
-    mutable int m_laneNameWidth = 0;
-    mutable std::unordered_map<std::uint32_t, int> m_labelWidths; ///< label id → text width, for the widget's font
-    mutable std::vector<std::uint8_t> m_statuses;
-    mutable const TraceData* m_statusData = nullptr;
-    mutable std::uint64_t m_statusEpoch = 0;
-    mutable std::size_t m_statusChanges = 0; ///< TraceData::changeCount() when m_statuses was last brought up to date
-    struct TextCache;
-    TextCache& textCache() const;
-    /// QPainter::drawText(r, align, text) of a single line, laid out once and cached; `small`: the axis' font.
-    void drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const;
-    mutable std::unique_ptr<TextCache> m_textCache; ///< labels, counts and short texts shaped once
-    mutable QImage m_poolImage; ///< scratch of paintPool(), kept to spare an allocation per paint
-    mutable QImage m_laneNamesImage;
-    mutable std::vector<std::int64_t> m_laneNamesKey; ///< what m_laneNamesImage was drawn for
-    mutable QImage m_resizeLine; ///< a resize marker's dash-dot line, two columns wide, as tall as the widget
+    /// Everything derived from the trace and the font for painting (lane order, names, shaped texts, scratch
+    /// images), under the rule of TimelineCache::sync(). Const painting and hit-testing fill it lazily: it is the
+    /// view's one piece of state written from const members.
+    const std::unique_ptr<timeline::TimelineCache> m_cache;
 };
 
 } // namespace qtwisted

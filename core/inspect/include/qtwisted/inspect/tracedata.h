@@ -221,7 +221,15 @@ public:
     /// The row of a job, or -1. `reactorSide`: a callFromThread/blockingCallFromThread call (own id space).
     std::int32_t findJob(std::uint32_t poolId, std::uint64_t jobId, bool reactorSide = false) const;
 
+    /// The status of every job by row (jobs()[row].status), one byte each, kept up to date by append(): for views that
+    /// read the status of many jobs (a JobRecord per bar is a cache miss per bar).
+    std::span<const JobStatus> jobStatuses() const noexcept { return m_statuses; }
+
     std::span<const WorkerLane> lanes() const noexcept { return m_lanes; }
+    /// Every worker lane (index into lanes()) in display order, kept up to date by append(): by pool, then worker
+    /// index, then creation time (a reused index, a new thread after a retired one, stays its own lane right below
+    /// the older one), ties in lane order. The reactor is not a worker lane: views draw it above these.
+    std::span<const std::int32_t> laneOrder() const noexcept { return m_laneOrder; }
     /// The lane of (pool, worker index), or -1.
     std::int32_t findLane(std::uint32_t poolId, std::int32_t worker) const;
     /// The jobs of a lane overlapping [t0, t1], sorted by start (binary search).
@@ -271,11 +279,16 @@ private:
     void applyDeltas();
     void rebuildMax(PoolSeries& pool);
     void growIndex();
+    void updateLaneOrder();
+    /// Brings jobStatuses() up to date with rows changed since change log position `changesBefore` and new rows.
+    void updateStatuses(std::size_t changesBefore);
 
     std::vector<JobRecord> m_jobs;
     std::vector<std::uint8_t> m_seen; ///< per job: which events were seen (bits)
     std::vector<IndexSlot> m_index; ///< open addressing (linear probing), power-of-two size
+    std::vector<JobStatus> m_statuses; ///< jobStatuses()
     std::vector<WorkerLane> m_lanes;
+    std::vector<std::int32_t> m_laneOrder; ///< laneOrder()
     std::map<std::pair<std::uint32_t, std::int32_t>, std::int32_t> m_laneIndex;
     ReactorLane m_reactor;
     std::vector<PoolSeries> m_pools;

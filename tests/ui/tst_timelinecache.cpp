@@ -1,0 +1,148 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+// The timeline's cache (ui/src/timelinecache_p.h, private to QTwisted::Ui): its invalidation rule and its layout.
+#include "timelinecache_p.h"
+
+#include <qtwisted/inspect/tracedata.h>
+#include <qtwisted/trace.h>
+
+#include <QFontMetrics>
+#include <QGuiApplication>
+#include <QTest>
+
+using namespace qtwisted;
+using namespace qtwisted::timeline;
+
+namespace {
+constexpr std::int64_t kMs = 1'000'000;
+
+TraceEvent created(std::int64_t ms, std::int32_t worker, const QString& pool, const QString& name = {})
+{
+    TraceEvent e;
+    e.kind = TraceEventKind::WorkerCreated;
+    e.timeNs = ms * kMs;
+    e.worker = worker;
+    e.poolId = TraceStrings::intern(pool);
+    if (!name.isEmpty())
+        e.labelId = TraceStrings::intern(name);
+    return e;
+}
+
+std::vector<std::int32_t> workersOf(const TraceData& data, const std::vector<std::int32_t>& order)
+{
+    std::vector<std::int32_t> workers;
+    for (const std::int32_t lane : order)
+        workers.push_back(data.lanes()[static_cast<std::size_t>(lane)].worker);
+    return workers;
+}
+} // namespace
+
+class TestTimelineCache : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void laneOrderIsTheTraceDataOrder()
+    {
+        const QString pool = QStringLiteral("cache-order");
+        TraceData data;
+        data.append(std::vector<TraceEvent> { created(1, 2, pool), created(2, 0, pool), created(3, 1, pool) });
+        TimelineCache cache;
+        QVERIFY(cache.laneOrder().empty());
+        cache.sync(&data, kNoTime);
+        QCOMPARE(cache.laneOrder(), std::vector<std::int32_t>(data.laneOrder().begin(), data.laneOrder().end()));
+        QCOMPARE(workersOf(data, cache.laneOrder()), (std::vector<std::int32_t> { 0, 1, 2 }));
+        QCOMPARE(cache.positionOf(0), 2); // lane 0 is worker 2
+        QCOMPARE(cache.positionOf(7), -1);
+        // More lanes: the order follows at the next sync.
+        data.append(std::vector<TraceEvent> { created(4, 3, pool) });
+        cache.sync(&data, kNoTime);
+        QCOMPARE(workersOf(data, cache.laneOrder()), (std::vector<std::int32_t> { 0, 1, 2, 3 }));
+        // No trace: nothing.
+        cache.sync(nullptr, kNoTime);
+        QVERIFY(cache.laneOrder().empty());
+    }
+
+    void aPausedViewHidesLanesCreatedAfterThePause()
+    {
+        const QString pool = QStringLiteral("cache-pause");
+        TraceData data;
+        data.append(std::vector<TraceEvent> { created(1, 0, pool), created(5, 1, pool), created(9, 2, pool) });
+        TimelineCache cache;
+        cache.sync(&data, 5 * kMs);
+        QCOMPARE(workersOf(data, cache.laneOrder()), (std::vector<std::int32_t> { 0, 1 }));
+        cache.sync(&data, 4 * kMs);
+        QCOMPARE(workersOf(data, cache.laneOrder()), (std::vector<std::int32_t> { 0 }));
+        cache.sync(&data, kNoTime);
+        QCOMPARE(workersOf(data, cache.laneOrder()), (std::vector<std::int32_t> { 0, 1, 2 }));
+    }
+
+    void aNewEpochDropsWhatWasDerivedFromTheTrace()
+    {
+        const QString pool = QStringLiteral("cache-epoch");
+        const QFontMetrics fm(QGuiApplication::font());
+        TraceData data;
+        data.append(std::vector<TraceEvent> { created(1, 0, pool, QStringLiteral("first")) });
+        TimelineCache cache;
+        cache.sync(&data, kNoTime);
+        QCOMPARE(cache.laneName(0, 500, fm), QStringLiteral("first"));
+        cache.setLaneNamesImage({ 1, 2, 3 }, QImage(4, 4, QImage::Format_RGB32));
+        QVERIFY(cache.laneNamesImage({ 1, 2, 3 }) != nullptr);
+        QVERIFY(cache.laneNamesImage({ 1, 2, 4 }) == nullptr);
+        // Same address, same lane count, another trace (cleared: a new epoch).
+        data.clear();
+        data.append(std::vector<TraceEvent> { created(1, 0, pool, QStringLiteral("second")) });
+        cache.sync(&data, kNoTime);
+        QCOMPARE(cache.laneName(0, 500, fm), QStringLiteral("second"));
+        // Within one epoch the elided names are kept (eliding shapes text), per width.
+        QCOMPARE(cache.laneName(0, 500, fm), QStringLiteral("second"));
+        QVERIFY(cache.laneName(0, 1, fm) != QStringLiteral("second"));
+    }
+
+    void aFontChangeDropsWhatWasMeasured()
+    {
+        QFont big = QGuiApplication::font();
+        big.setPointSizeF(big.pointSizeF() * 3);
+        const QFontMetrics small(QGuiApplication::font());
+        const QFontMetrics large(big);
+        const std::uint32_t label = TraceStrings::intern(QStringLiteral("a fairly long label"));
+        TimelineCache cache;
+        const int before = cache.labelWidth(label, small);
+        QCOMPARE(cache.labelWidth(label, large), before); // measured once, whatever the metrics passed
+        cache.setLaneNamesImage({ 1 }, QImage(4, 4, QImage::Format_RGB32));
+        cache.invalidateFont();
+        QVERIFY(cache.labelWidth(label, large) > before);
+        QVERIFY(cache.laneNamesImage({ 1 }) == nullptr);
+    }
+
+    void layoutFitsTheLanes_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::addColumn<int>("lanes");
+        QTest::addColumn<int>("laneHeight");
+        QTest::addRow("no lanes") << QSize(900, 420) << 0 << kMaxLaneHeight;
+        QTest::addRow("few lanes: the tallest") << QSize(900, 420) << 4 << kMaxLaneHeight;
+        QTest::addRow("many lanes: shared") << QSize(900, 420) << 30 << (420 - 120 - 4) / 30;
+        QTest::addRow("too many: the thinnest") << QSize(900, 420) << 500 << kMinLaneHeight;
+    }
+    void layoutFitsTheLanes()
+    {
+        QFETCH(QSize, size);
+        QFETCH(int, lanes);
+        QFETCH(int, laneHeight);
+        const Layout l = Layout::of(size, lanes);
+        QCOMPARE(l.left, kLabelWidth);
+        QCOMPARE(l.right, size.width() - 8);
+        QCOMPARE(l.lanesTop, kAxisHeight + 4 + kPoolHeight + 6 + kReactorHeight + 4); // 120
+        QCOMPARE(l.laneHeight, laneHeight);
+        QCOMPARE(l.barHeight, std::max(2, laneHeight - 3));
+        QVERIFY(l.poolTop > l.axisTop && l.reactorTop > l.poolTop + l.poolHeight && l.lanesTop > l.reactorTop);
+    }
+
+    void aNarrowWidgetStillHasAScale()
+    {
+        const Layout l = Layout::of(QSize(10, 10), 1);
+        QVERIFY(l.right > l.left);
+    }
+};
+
+QTEST_MAIN(TestTimelineCache)
+#include "tst_timelinecache.moc"
