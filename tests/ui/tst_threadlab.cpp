@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: MIT
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/inspect/labcontroller.h>
-#include <qtwisted/inspect/laneorder.h>
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/trace.h>
@@ -586,7 +585,8 @@ private Q_SLOTS:
         queueAndWait(8, 30);
         m_window->refreshRangeStatistics();
         const auto order = find<TimelineView>("timeline")->laneOrder();
-        QCOMPARE(order, displayLaneOrder(m_controller->traceData()));
+        const auto dataOrder = m_controller->traceData().laneOrder();
+        QCOMPARE(order, std::vector<std::int32_t>(dataOrder.begin(), dataOrder.end()));
         const QAbstractItemModel* table = find<QTableView>("rangeStatsTable")->model();
         QVERIFY(table->rowCount() >= 2);
         const auto lanes = m_controller->traceData().lanes();

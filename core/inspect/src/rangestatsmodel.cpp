@@ -1,6 +1,5 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
-#include <qtwisted/inspect/laneorder.h>
 #include <qtwisted/inspect/rangestatsmodel.h>
 
 #include <algorithm>
@@ -17,7 +16,7 @@ const RangeStats& RangeStatsModel::setRange(const TraceData& data, std::int64_t 
     m_stats = data.stats(t0, t1);
     const auto lanes = data.lanes();
     // Position of each lane in the display order; stats.lanes holds the lanes alive in the range.
-    const std::vector<std::int32_t> order = displayLaneOrder(data);
+    const auto order = data.laneOrder();
     std::vector<std::size_t> position(order.size());
     for (std::size_t i = 0; i < order.size(); ++i)
         position[static_cast<std::size_t>(order[i])] = i;
