@@ -217,9 +217,9 @@ QWidget* MainWindow::createLauncher()
     m_api = new QComboBox;
     m_api->setObjectName(QStringLiteral("apiCombo"));
     m_api->setToolTip(tr("The API the jobs are submitted through"));
-    for (ScenarioApi api : { ScenarioApi::CallInThread, ScenarioApi::DeferToThread, ScenarioApi::CallMultipleInThread,
-             ScenarioApi::BlockingCallFromThread, ScenarioApi::CallFromThread })
-        m_api->addItem(scenarioApiName(api), static_cast<int>(api));
+    for (ApiKind api : { ApiKind::CallInThread, ApiKind::DeferToThread, ApiKind::CallMultipleInThread,
+             ApiKind::BlockingCallFromThread, ApiKind::CallFromThread })
+        m_api->addItem(apiName(api), static_cast<int>(api));
     form->addRow(tr("API"), m_api);
 
     m_count = new QSpinBox;
@@ -539,10 +539,9 @@ void MainWindow::refreshRangeStatistics()
 
 void MainWindow::onApiChanged()
 {
-    const auto api = static_cast<ScenarioApi>(m_api->currentData().toInt());
+    const auto api = static_cast<ApiKind>(m_api->currentData().toInt());
     // callFromThread jobs sleep in the reactor (= GUI) thread: the format caps them, and so does the launcher.
-    const int limit
-        = api == ScenarioApi::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
+    const int limit = api == ApiKind::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
     m_sleepMin->setMaximum(limit);
     m_sleepMax->setMaximum(limit);
 }
@@ -550,7 +549,7 @@ void MainWindow::onApiChanged()
 void MainWindow::onQueueClicked()
 {
     LaunchRequest request;
-    request.api = static_cast<ScenarioApi>(m_api->currentData().toInt());
+    request.api = static_cast<ApiKind>(m_api->currentData().toInt());
     request.count = m_count->value();
     request.sleepMinMs = m_sleepMin->value();
     request.sleepMaxMs = m_sleepRandom->isChecked() ? m_sleepMax->value() : m_sleepMin->value();
