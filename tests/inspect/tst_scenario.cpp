@@ -227,6 +227,10 @@ private Q_SLOTS:
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
         row("count exponent", queue(R"("api": "callInThread", "count": 1e3)"),
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
+        row("count with a fraction of 0", queue(R"("api": "callInThread", "count": 2.0)"),
+            q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
+        row("duplicate key spelt with an escape", queue(R"("api": "callInThread", "\u0061pi": "deferToThread")"),
+            q + QStringLiteral(".api: duplicate key (line 1, column 68)"));
         row("count string", queue(R"("api": "callInThread", "count": "5")"),
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
         row("count null", queue(R"("api": "callInThread", "count": null)"),

@@ -203,6 +203,183 @@ private Q_SLOTS:
         QVERIFY2(wellFormed(error), qPrintable(error));
         QCOMPARE(error, message);
     }
+
+    void duplicateKeyInLargeObject()
+    {
+        QByteArray doc = "{";
+        for (int i = 0; i < 40; ++i)
+            doc += "\"k" + QByteArray::number(i) + "\": " + QByteArray::number(i) + ", ";
+        const qsizetype at = doc.size();
+        doc += "\"k17\": 0}";
+        QCOMPARE(errorOf(doc), QStringLiteral("$.k17: duplicate key (line 1, column %1)").arg(at + 1));
+    }
+
+    void sameKeyInDifferentObjects()
+    {
+        QVERIFY(parseStrictJson(R"([{"a": 1, "b": {"a": 2}}, {"a": 3}, {"b": [{"a": 4}, {"a": 5}]}])", {}, nullptr));
+    }
+
+    void limits()
+    {
+        const QByteArray big(qsizetype { 16 } * 1024 * 1024 + 1, ' ');
+        QCOMPARE(errorOf(big),
+            QStringLiteral("$: the input is 16777217 bytes, more than the limit of 16777216 bytes (line 1, column 1)"));
+        StrictJsonLimits small;
+        small.maxBytes = 4;
+        QCOMPARE(errorOf("[1,2]", small),
+            QStringLiteral("$: the input is 5 bytes, more than the limit of 4 bytes (line 1, column 1)"));
+        QVERIFY(parseStrictJson("[1]", small, nullptr));
+        StrictJsonLimits shallow;
+        shallow.maxDepth = 2;
+        QVERIFY(parseStrictJson("[[1]]", shallow, nullptr));
+        QCOMPARE(
+            errorOf("[[[1]]]", shallow), QStringLiteral("$[0][0]: nesting deeper than 2 levels (line 1, column 3)"));
+        QVERIFY(parseStrictJson(nested(64, '[', ']'), {}, nullptr)); // 64 levels are allowed
+        QVERIFY(parseStrictJson(nestedObjects(64), {}, nullptr));
+    }
+
+    void everyTruncationIsAnError()
+    {
+        // Not a raw string: moc misreads \" inside one and drops the slots that follow.
+        const QByteArray doc
+            = "{\"name\": \"t\", \"steps\": [{\"at\": 0, \"queue\": {\"api\": \"callInThread\", \"count\": 2,\n"
+              "  \"sleepMs\": [10, 20], \"failureRate\": 0.5, \"print\": \"a\\\"b\\u00e9\"}}, {\"at\": 1e3, "
+              "\"stop\": {}}], \"x\": [true, false, null]}";
+        QVERIFY(parseStrictJson(doc, {}, nullptr));
+        for (qsizetype n = 0; n < doc.size(); ++n) {
+            const QString error = errorOf(doc.left(n));
+            QVERIFY2(wellFormed(error), qPrintable(QString::fromUtf8(doc.left(n)) + QStringLiteral(" -> ") + error));
+        }
+    }
+
+    void corruptedInputNeverCrashes()
+    {
+        // Seeded byte flips, insertions and deletions of a valid document: each result is a value or one error.
+        const QByteArray doc
+            = R"({"a": [1, -2.5e3, "x\n\u00e9\ud83d\ude00", {"b": null, "c": [true, false]}], "d": {}})";
+        QRandomGenerator random(1234);
+        for (int i = 0; i < 20000; ++i) {
+            QByteArray mutated = doc;
+            const int edits = 1 + static_cast<int>(random.bounded(4));
+            for (int e = 0; e < edits && !mutated.isEmpty(); ++e) {
+                const auto at = static_cast<qsizetype>(random.bounded(static_cast<quint32>(mutated.size())));
+                switch (random.bounded(3)) {
+                case 0:
+                    mutated[at] = static_cast<char>(random.bounded(256));
+                    break;
+                case 1:
+                    mutated.insert(at, static_cast<char>(random.bounded(256)));
+                    break;
+                default:
+                    mutated.remove(at, 1);
+                }
+            }
+            QString error;
+            const auto value = parseStrictJson(mutated, {}, &error);
+            if (value)
+                QVERIFY(value->root.isObject() || value->root.isArray());
+            else
+                QVERIFY2(wellFormed(error), qPrintable(error));
+        }
+    }
+
+    void parsesValues()
+    {
+        QString error;
+        const auto value = parseStrictJson("\xef\xbb\xbf { \"z\": 1, \"a\": [true, false, null, -0, 1.5e3, 12, "
+                                           "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\\u0000\", 12.0, 1E2],"
+                                           " \"\xc3\xa9\": {} } ",
+            {}, &error);
+        QVERIFY2(value, qPrintable(error));
+        QVERIFY(value->root.isObject());
+        const QJsonObject o = value->root.toObject();
+        QCOMPARE(o.size(), 3);
+        QCOMPARE(o.value(u"z").toInteger(), qint64 { 1 });
+        const QJsonArray a = o.value(u"a").toArray();
+        QCOMPARE(a.size(), 9);
+        QCOMPARE(a[0], QJsonValue(true));
+        QCOMPARE(a[1], QJsonValue(false));
+        QVERIFY(a[2].isNull());
+        QCOMPARE(a[4].toDouble(), 1500.0);
+        QCOMPARE(a[6].toString(),
+            QStringLiteral("\"\\/\b\f\n\r\t\u00e9") + QString::fromUtf8("\xf0\x9f\x98\x80") + QChar(0));
+        QVERIFY(o.value(u"\u00e9").isObject());
+        // Written with a fraction or an exponent: not integers, whatever Qt stores.
+        const QSet<QString> expected { QStringLiteral("$.a[4]"), QStringLiteral("$.a[7]"), QStringLiteral("$.a[8]") };
+        QCOMPARE(value->nonIntegerNumbers, expected);
+    }
+
+    void lineAndColumn()
+    {
+        const QByteArray text = "ab\n\xc3\xa9x\n\n\xf0\x9f\x98\x80y";
+        QCOMPARE(textPosition(text, 0).line, 1);
+        QCOMPARE(textPosition(text, 0).column, 1);
+        QCOMPARE(textPosition(text, 2).column, 3); // the '\n' itself is on line 1
+        QCOMPARE(textPosition(text, 3).line, 2);
+        QCOMPARE(textPosition(text, 3).column, 1);
+        QCOMPARE(textPosition(text, 5).column, 2); // 'x' after the two-byte 'é'
+        QCOMPARE(textPosition(text, 7).line, 3);
+        QCOMPARE(textPosition(text, 8).line, 4);
+        QCOMPARE(textPosition(text, 12).column, 2); // 'y' after a four-byte character
+        QCOMPARE(textPosition(text, 1000).line, 4); // clamped to the end
+        QCOMPARE(textPosition(text, 1000).column, 3);
+        QCOMPARE(textPosition(text, -5).column, 1);
+    }
+
+    void locatesValuesByPath()
+    {
+        const QByteArray doc = R"({"a": [10, {"b": "x", "odd key": [true]}], "\u0063": null, "d": {}})";
+        struct Case {
+            QString path;
+            qsizetype value;
+            qsizetype key;
+        };
+        const Case cases[] = {
+            { QStringLiteral("$"), 0, -1 },
+            { QStringLiteral("$.a"), 6, 1 },
+            { QStringLiteral("$.a[0]"), 7, -1 },
+            { QStringLiteral("$.a[1]"), 11, -1 },
+            { QStringLiteral("$.a[1].b"), 17, 12 },
+            { QStringLiteral("$.a[1][\"odd key\"]"), 33, 22 },
+            { QStringLiteral("$.a[1][\"odd key\"][0]"), 34, -1 },
+            { QStringLiteral("$.c"), 53, 43 }, // the key is written "\u0063"
+            { QStringLiteral("$.d"), 64, 59 },
+            { QStringLiteral("$.nope"), -1, -1 },
+            { QStringLiteral("$.a[2]"), -1, -1 },
+        };
+        for (const Case& c : cases) {
+            const auto at = locateJson(doc, c.path);
+            QVERIFY2(at.value == c.value && at.key == c.key,
+                qPrintable(QStringLiteral("%1: %2 %3").arg(c.path).arg(at.value).arg(at.key)));
+        }
+    }
+
+    void paths()
+    {
+        const QString root = QStringLiteral("$");
+        QCOMPARE(jsonPathKey(root, QStringLiteral("steps")), QStringLiteral("$.steps"));
+        QCOMPARE(jsonPathKey(root, QStringLiteral("_a9")), QStringLiteral("$._a9"));
+        QCOMPARE(jsonPathKey(root, QStringLiteral("9a")), QStringLiteral("$[\"9a\"]"));
+        QCOMPARE(jsonPathKey(root, QStringLiteral("a b")), QStringLiteral("$[\"a b\"]"));
+        QCOMPARE(jsonPathKey(root, QStringLiteral("q\"\n")), QStringLiteral("$[\"q\\\"\\u000a\"]"));
+        QCOMPARE(jsonPathKey(root, QString()), QStringLiteral("$[\"\"]"));
+        QCOMPARE(jsonPathIndex(QStringLiteral("$.a"), 12), QStringLiteral("$.a[12]"));
+    }
+
+    void escaperWritesWhatQtReads()
+    {
+        const QString text = QStringLiteral("plain \"quoted\" back\\slash /\t\n\r\b\f\u0001\u001f\u007f \u00e9 ")
+            + QString::fromUtf8("\xf0\x9f\x98\x80") + QChar(0);
+        QByteArray written;
+        appendJsonString(written, text);
+        QVERIFY(!written.contains('\n') && !written.contains('\t') && !written.contains('\0'));
+        QCOMPARE(written.left(7), QByteArray("\"plain "));
+        QByteArray doc = "[" + written + "]";
+        QString error;
+        const auto back = parseStrictJson(doc, {}, &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->root.toArray().at(0).toString(), text);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestScenarioJson)
