@@ -134,7 +134,7 @@ inline constexpr int maxPauseMs = 86'400'000;
 /// and over-size input are errors, never defaults.
 ScenarioParseResult parseScenario(const QByteArray& json);
 
-/// The scenario as JSON; parseScenario(toJson(s)) gives back `s`.
+/// The scenario as JSON (written by QJsonDocument: keys sorted); parseScenario(toJson(s)) gives back `s`.
 QByteArray toJson(const Scenario& scenario);
 
 /// The scenarios compiled into the library (the howto's examples and a few lessons), sorted.
