@@ -126,7 +126,6 @@ public:
     }
 
     QString errorMessage() const { return jsonErrorMessage(m_in, m_errorPath, m_errorOffset, m_errorRule); }
-    bool failed() const { return !m_errorRule.isEmpty(); }
     JsonLocation found() const { return m_found; }
     QSet<QString>& nonIntegerNumbers() { return m_nonInteger; }
 
