@@ -117,9 +117,9 @@ private Q_SLOTS:
 
         // not a scenario at all
         row("empty", "", QStringLiteral("$: empty input (line 1, column 1)"));
-        row("not JSON", "name: x", QStringLiteral("$: invalid literal: expected null (line 1, column 1)"));
+        row("not JSON", "name: x", QStringLiteral("$: expected a value, found 'name' (line 1, column 1)"));
         row("truncated", withSteps(R"({"at": 0, "stop": {}})").chopped(2),
-            QStringLiteral("$.steps: unexpected end of input: expected ',' or ']' (line 1, column 46)"));
+            QStringLiteral("$.steps: not valid JSON: unterminated array (line 1, column 46)"));
         row("array", "[]", QStringLiteral("$: must be an object (a scenario), not an array (line 1, column 1)"));
         row("over-size", QByteArray(ScenarioLimits::maxFileBytes + 1, ' '),
             QStringLiteral("$: the input is 1048577 bytes, more than the limit of 1048576 bytes (line 1, column 1)"));
@@ -129,7 +129,7 @@ private Q_SLOTS:
             QStringLiteral("$.steps") + QStringLiteral("[0]").repeated(63)
                 + QStringLiteral(": nesting deeper than 64 levels (line 1, column 87)"));
         row("invalid UTF-8", "{\"name\": \"\xc3\x28\", \"steps\": []}",
-            QStringLiteral("$.name: invalid UTF-8 (byte 0x28) (line 1, column 11)"));
+            QStringLiteral("$.name: not valid JSON: invalid UTF8 string (line 1, column 11)"));
         row("duplicate key", withSteps(R"({"at": 0, "at": 1, "stop": {}})"),
             QStringLiteral("$.steps[0].at: duplicate key (line 1, column 35)"));
         // top level
@@ -227,6 +227,10 @@ private Q_SLOTS:
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
         row("count exponent", queue(R"("api": "callInThread", "count": 1e3)"),
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
+        row("count with a fraction of 0", queue(R"("api": "callInThread", "count": 2.0)"),
+            q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
+        row("duplicate key spelt with an escape", queue(R"("api": "callInThread", "\u0061pi": "deferToThread")"),
+            q + QStringLiteral(".api: duplicate key (line 1, column 68)"));
         row("count string", queue(R"("api": "callInThread", "count": "5")"),
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
         row("count null", queue(R"("api": "callInThread", "count": null)"),
@@ -337,7 +341,7 @@ private Q_SLOTS:
         QCOMPARE(s.steps.size(), 6);
         QCOMPARE(s.jobCount(), 4);
         const auto& q0 = std::get<ScenarioQueue>(s.steps[0].action);
-        QCOMPARE(q0.api, ScenarioApi::DeferToThread);
+        QCOMPARE(q0.api, ApiKind::DeferToThread);
         QCOMPARE(q0.count, 3);
         QCOMPARE(q0.sleepMs, (ScenarioSleep { 10, 20, true }));
         QCOMPARE(q0.label, QStringLiteral("L"));
@@ -364,14 +368,14 @@ private Q_SLOTS:
         s.seed = 123456789;
         s.python = QStringLiteral("print x\n");
         ScenarioQueue a;
-        a.api = ScenarioApi::BlockingCallFromThread;
+        a.api = ApiKind::BlockingCallFromThread;
         a.count = 100000;
         a.sleepMs = { 3, 3, true };
         a.failureRate = 0.1;
         a.label = QStringLiteral("{job}");
         a.print = QStringLiteral("<html>");
         ScenarioQueue b;
-        b.api = ScenarioApi::CallMultipleInThread;
+        b.api = ApiKind::CallMultipleInThread;
         b.calls = { ScenarioCall { { 0, 3600000, true }, QStringLiteral("x") }, ScenarioCall {} };
         s.steps = { { 0, a }, { 0, b }, { 1, ScenarioResize { std::nullopt, 0 } }, { 2, ScenarioPause { 86400000 } },
             { 86400000, ScenarioWaitIdle {} }, { 86400000, ScenarioStop {} } };

@@ -262,7 +262,7 @@ private Q_SLOTS:
         bad.sleepMaxMs = 10;
         QVERIFY(!m_controller->queueJobs(bad).isEmpty());
         bad = {};
-        bad.api = ScenarioApi::CallFromThread;
+        bad.api = ApiKind::CallFromThread;
         bad.sleepMinMs = bad.sleepMaxMs = 6000;
         QVERIFY(!m_controller->queueJobs(bad).isEmpty());
         QCOMPARE(m_controller->activeRuns(), 0);

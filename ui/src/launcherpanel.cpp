@@ -25,9 +25,9 @@ LauncherPanel::LauncherPanel(LabController& controller, QWidget* parent)
     m_api = new QComboBox;
     m_api->setObjectName(QStringLiteral("apiCombo"));
     m_api->setToolTip(tr("The API the jobs are submitted through"));
-    for (ScenarioApi api : { ScenarioApi::CallInThread, ScenarioApi::DeferToThread, ScenarioApi::CallMultipleInThread,
-             ScenarioApi::BlockingCallFromThread, ScenarioApi::CallFromThread })
-        m_api->addItem(scenarioApiName(api), static_cast<int>(api));
+    for (ApiKind api : { ApiKind::CallInThread, ApiKind::DeferToThread, ApiKind::CallMultipleInThread,
+             ApiKind::BlockingCallFromThread, ApiKind::CallFromThread })
+        m_api->addItem(apiName(api), static_cast<int>(api));
     form->addRow(tr("API"), m_api);
 
     m_count = new QSpinBox;
@@ -94,10 +94,9 @@ void LauncherPanel::setQueueEnabled(bool enabled)
 
 void LauncherPanel::onApiChanged()
 {
-    const auto api = static_cast<ScenarioApi>(m_api->currentData().toInt());
+    const auto api = static_cast<ApiKind>(m_api->currentData().toInt());
     // callFromThread jobs sleep in the reactor (= GUI) thread: the format caps them, and so does the launcher.
-    const int limit
-        = api == ScenarioApi::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
+    const int limit = api == ApiKind::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
     m_sleepMin->setMaximum(limit);
     m_sleepMax->setMaximum(limit);
 }
@@ -105,7 +104,7 @@ void LauncherPanel::onApiChanged()
 void LauncherPanel::onQueueClicked()
 {
     LaunchRequest request;
-    request.api = static_cast<ScenarioApi>(m_api->currentData().toInt());
+    request.api = static_cast<ApiKind>(m_api->currentData().toInt());
     request.count = m_count->value();
     request.sleepMinMs = m_sleepMin->value();
     request.sleepMaxMs = m_sleepRandom->isChecked() ? m_sleepMax->value() : m_sleepMin->value();

@@ -92,7 +92,7 @@ void LabController::drainFor(std::int64_t budgetNs)
 QString LabController::queueJobs(const LaunchRequest& request)
 {
     const int sleepLimit
-        = request.api == ScenarioApi::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
+        = request.api == ApiKind::CallFromThread ? ScenarioLimits::maxReactorSleepMs : ScenarioLimits::maxSleepMs;
     if (request.count < 1 || request.count > ScenarioLimits::maxCount)
         return tr("job count must be in 1..%1").arg(ScenarioLimits::maxCount);
     if (request.sleepMinMs < 0 || request.sleepMaxMs < request.sleepMinMs || request.sleepMaxMs > sleepLimit)

@@ -251,19 +251,19 @@ struct ScenarioRunner::Private : std::enable_shared_from_this<ScenarioRunner::Pr
         ScopedJobLabel label(plan.label);
         try {
             switch (queue.api) {
-            case ScenarioApi::CallInThread:
+            case ApiKind::CallInThread:
                 submitCallInThread(std::move(plan));
                 break;
-            case ScenarioApi::DeferToThread:
+            case ApiKind::DeferToThread:
                 submitDeferToThread(std::move(plan));
                 break;
-            case ScenarioApi::CallMultipleInThread:
+            case ApiKind::CallMultipleInThread:
                 submitCallMultipleInThread(std::move(plan));
                 break;
-            case ScenarioApi::BlockingCallFromThread:
+            case ApiKind::BlockingCallFromThread:
                 submitBlockingCallFromThread(std::move(plan));
                 break;
-            case ScenarioApi::CallFromThread:
+            case ApiKind::CallFromThread:
                 submitCallFromThread(std::move(plan));
                 break;
             }

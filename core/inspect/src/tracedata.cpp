@@ -90,6 +90,16 @@ std::int64_t overlap(std::int64_t a0, std::int64_t a1, std::int64_t b0, std::int
 
 } // namespace
 
+std::optional<ApiKind> apiFromName(QStringView name)
+{
+    for (const ApiKind api : { ApiKind::CallInThread, ApiKind::DeferToThread, ApiKind::CallMultipleInThread,
+             ApiKind::BlockingCallFromThread, ApiKind::CallFromThread }) {
+        if (apiName(api) == name)
+            return api;
+    }
+    return std::nullopt;
+}
+
 QString apiName(ApiKind api)
 {
     switch (api) {

@@ -1,5 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "strictjson_p.h"
+
 #include <qtwisted/inspect/traceexport.h>
 
 #include <QIODevice>
@@ -46,26 +48,6 @@ constexpr double kMaxExact = 9007199254740992.0; // 2^53
 
 // ---- writing -----------------------------------------------------------------------------------------------------
 
-void putString(QByteArray& out, const QString& text)
-{
-    out += '"';
-    for (const char c : text.toUtf8()) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += kHex[u >> 4];
-            out += kHex[u & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-}
-
 void putKey(QByteArray& out, const char* key)
 {
     out += '"';
@@ -83,7 +65,7 @@ void putInt(QByteArray& out, const char* key, std::int64_t v)
 void putStr(QByteArray& out, const char* key, const QString& v)
 {
     putKey(out, key);
-    putString(out, v);
+    detail::appendJsonString(out, v);
     out += ',';
 }
 
@@ -519,7 +501,7 @@ private:
         beginEvent("C", name, kReactorTid, ts);
         putStr(m_out, "cat", QStringLiteral("pool"));
         m_out += "\"args\":{";
-        putString(m_out, name);
+        detail::appendJsonString(m_out, name);
         m_out += ':';
         m_out += QByteArray::number(static_cast<qint64>(value));
         m_out += '}';
@@ -848,12 +830,9 @@ private:
         QString text;
         if (!readString(o, "api", where, text))
             return false;
-        for (const ApiKind a : { ApiKind::CallInThread, ApiKind::DeferToThread, ApiKind::CallMultipleInThread,
-                 ApiKind::BlockingCallFromThread, ApiKind::CallFromThread }) {
-            if (apiName(a) == text) {
-                out = a;
-                return true;
-            }
+        if (const std::optional<ApiKind> api = apiFromName(text)) {
+            out = *api;
+            return true;
         }
         return fail(where + QStringLiteral(".api"),
             QStringLiteral("must be one of callInThread, deferToThread, callMultipleInThread, "

@@ -25,7 +25,7 @@ class ScenarioRunner;
 
 /// What the Launcher asks for: one batch of jobs through one API.
 struct LaunchRequest {
-    ScenarioApi api = ScenarioApi::CallInThread;
+    ApiKind api = ApiKind::CallInThread;
     int count = 1;
     int sleepMinMs = 500;
     int sleepMaxMs = 500; ///< equal to sleepMinMs for a fixed duration

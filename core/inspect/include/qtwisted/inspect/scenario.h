@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <qtwisted/inspect/tracedata.h>
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
@@ -11,19 +13,6 @@
 #include <variant>
 
 namespace qtwisted {
-
-/// The API a scenario's queue step submits its jobs through.
-enum class ScenarioApi {
-    CallInThread,
-    DeferToThread,
-    CallMultipleInThread,
-    BlockingCallFromThread,
-    CallFromThread,
-};
-
-/// "callInThread", "deferToThread", ...: the names the scenario format uses.
-QString scenarioApiName(ScenarioApi api);
-std::optional<ScenarioApi> scenarioApiFromName(const QString& name);
 
 /// How long a job sleeps: a fixed duration, or a range drawn (seeded) per job.
 struct ScenarioSleep {
@@ -42,9 +31,9 @@ struct ScenarioCall {
     friend bool operator==(const ScenarioCall&, const ScenarioCall&) = default;
 };
 
-/// Queue `count` jobs through `api`.
+/// Queue `count` jobs through `api` (written by its apiName(): "callInThread", "deferToThread", ...).
 struct ScenarioQueue {
-    ScenarioApi api = ScenarioApi::CallInThread;
+    ApiKind api = ApiKind::CallInThread;
     int count = 1;
     ScenarioSleep sleepMs;
     QString label; ///< empty: each job is labelled "#<n> sleep <ms> ms"
@@ -145,7 +134,7 @@ inline constexpr int maxPauseMs = 86'400'000;
 /// and over-size input are errors, never defaults.
 ScenarioParseResult parseScenario(const QByteArray& json);
 
-/// The scenario as JSON; parseScenario(toJson(s)) gives back `s`.
+/// The scenario as JSON (written by QJsonDocument: keys sorted); parseScenario(toJson(s)) gives back `s`.
 QByteArray toJson(const Scenario& scenario);
 
 /// The scenarios compiled into the library (the howto's examples and a few lessons), sorted.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
 #include <tuple>
 #include <vector>
@@ -24,6 +25,8 @@ enum class JobStatus : std::uint8_t { Queued, Running, Finished, Failed, Cancell
 
 /// "callInThread", "deferToThread", ... (the API's name as the howto spells it).
 QString apiName(ApiKind api);
+/// The API of that name (apiName()'s inverse); nullopt for any other text.
+std::optional<ApiKind> apiFromName(QStringView name);
 /// "queued", "running", "finished", "failed", "cancelled".
 QString jobStatusName(JobStatus status);
 /// True for the APIs whose jobs run on the reactor thread (callFromThread, blockingCallFromThread).
