@@ -110,7 +110,11 @@ std::int64_t TraceClock::now() const noexcept
 #ifdef QTWISTED_HAVE_TSC
     if (m_mult != 0) {
         // Signed: a CPU whose counter reads a few ticks behind the calibration point gives a small negative span.
-        const auto ticks = static_cast<std::int64_t>(__rdtsc() - m_tsc0);
+        // RDTSCP, not RDTSC: it waits until every earlier instruction has executed, so a time read right after
+        // receiving a hand-off from another thread is not taken before the hand-off arrived (RDTSC, which may run
+        // ahead of earlier loads, read up to tens of nanoseconds "before" the other thread's send on this VM).
+        unsigned int cpu = 0;
+        const auto ticks = static_cast<std::int64_t>(__rdtscp(&cpu) - m_tsc0);
         return m_ns0 + static_cast<std::int64_t>((static_cast<Int128>(ticks) * m_mult) >> 32U);
     }
 #endif
