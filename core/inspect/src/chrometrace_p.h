@@ -1,0 +1,34 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+// What the Chrome trace writer and reader share: the layout of qtwisted's Chrome trace files, and chunked writing.
+#pragma once
+
+#include <qtwisted/inspect/traceexport.h>
+
+#include <QByteArray>
+
+#include <cstdint>
+
+class QIODevice;
+
+namespace qtwisted::chrometrace {
+
+inline constexpr int kFormat = 1; ///< args.qtw.format of the files this version writes and reads
+inline constexpr std::uint32_t kPid = 1;
+inline constexpr int kReactorTid = 1;
+inline constexpr int kStallTid = 2;
+inline constexpr int kNoWorkerTid = 3;
+inline constexpr int kReactorSubmitTid = 9;
+inline constexpr int kSubmitTidBase = 10; // + pool index
+inline constexpr int kLaneTidBase = 1000; // + lane index
+inline constexpr int kOverflowTidBase = 100000000;
+inline constexpr double kMaxExact = 9007199254740992.0; // 2^53
+
+} // namespace qtwisted::chrometrace
+
+namespace qtwisted::detail {
+
+/// Writes `bytes` in chunks, reporting [from, 1000] per mille; false when cancelled or the device failed.
+bool writeInChunks(const QByteArray& bytes, QIODevice& out, const TraceTaskControl& control, int from);
+
+} // namespace qtwisted::detail
