@@ -28,8 +28,8 @@
 ///   Failure::current().
 /// - Cancelling the outer Deferred cancels the Deferred the coroutine is waiting on: CancelledError is thrown at
 ///   that `co_await`. If the body catches it and goes on, the outer Deferred has nevertheless errbacked
-///   CancelledError (the canceller did not fire it), and the body's late result is dropped (SPEC: one late result
-///   after a cancel is ignored).
+///   CancelledError (the canceller did not fire it), and the body's late result is dropped (the contract: one late
+///   result after a cancel is ignored).
 /// - A suspended coroutine is owned by the Deferred it waits on: if that chain is destroyed without ever firing
 ///   (nobody can fire it any more), the coroutine frame is destroyed with it and the outer Deferred never fires.
 ///   A coroutine that keeps the awaited Deferred in a named local variable keeps that chain alive itself; if nobody
