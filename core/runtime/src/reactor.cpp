@@ -300,7 +300,7 @@ public:
     {
         const std::vector<std::weak_ptr<BlockingCallBase>> waiting = calls.closeToPublic();
         const Failure failure = Failure::make(ReactorNotRunning("the reactor shut down while this thread waited"));
-        for (auto& w : waiting) {
+        for (const auto& w : waiting) {
             if (auto call = w.lock())
                 call->failWith(failure);
         }
@@ -335,7 +335,7 @@ public:
         rearm();
     }
 
-    void rearm()
+    void rearm() // NOLINT(readability-make-member-function-const): it restarts the reactor's QTimer
     {
         const State s = state.load(std::memory_order_acquire);
         const std::optional<qint64> due = timers.nextDue();
