@@ -69,6 +69,33 @@ private Q_SLOTS:
         QCOMPARE(ebs, 1);
     }
 
+    // Twisted 22.4 (checked with python3-twisted): without a canceller, the "swallow one late result" is armed before
+    // the CancelledError runs the errbacks, so an errback that fires the Deferred during the cancel is the late result
+    // swallowed, and a callback after the cancel raises AlreadyCalledError. Found by the differential test.
+    void lateResultArmedBeforeTheErrbacksRun()
+    {
+        Deferred<int> d0;
+        QStringList inside;
+        d0.addErrback([&](const Failure& f) -> int {
+            try {
+                d0.callback(16);
+                inside.append(u"callback(16) swallowed"_s);
+            } catch (const AlreadyCalledError&) {
+                inside.append(u"callback(16) AlreadyCalledError"_s);
+            }
+            f.raise();
+        });
+        d0.cancel();
+        QCOMPARE(inside, QStringList { u"callback(16) swallowed"_s });
+        QVERIFY_THROWS_EXCEPTION(AlreadyCalledError, d0.callback(3));
+        std::optional<Failure> end;
+        d0.addErrback([&](const Failure& f) {
+            end = f;
+            return 0;
+        });
+        QVERIFY(end && end->check<CancelledError>());
+    }
+
     // test_defer.py: DeferredCancellerTests.test_raisesAfterCancelAndErrback
     void raisesAfterCancelAndErrback()
     {

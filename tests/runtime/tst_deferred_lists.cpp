@@ -373,6 +373,45 @@ private Q_SLOTS:
         d1.addErrback([](const Failure&) { return 0; }); // swallow error
     }
 
+    // Twisted 22.4 (checked with python3-twisted): DeferredList.cancel() cancels the inputs while the list is unfired
+    // and does nothing else. With no input to cancel, the list stays unfired and nothing is logged. Found by the
+    // differential test.
+    void cancellingAListOnlyCancelsItsInputs()
+    {
+        auto empty = DeferredList(QList<Deferred<int>> {}, DeferredListOptions { true, false, false });
+        empty.cancel();
+        QVERIFY(!empty.called());
+        empty.cancel(); // again: still nothing
+
+        // An input whose canceller ignores the cancel still errbacks CancelledError (Deferred::cancel), and the list
+        // fires from that, with the input's outcome, not with a CancelledError of its own.
+        Deferred<int> a([](Deferred<int>&) {});
+        auto list = DeferredList(QList<Deferred<int>> { a }, DeferredListOptions { false, false, true });
+        std::optional<QList<Outcome<int>>> got;
+        list.addCallback([&](const QList<Outcome<int>>& r) { got = r; });
+        list.cancel();
+        QVERIFY(got);
+        QCOMPARE(got->size(), 1);
+        QVERIFY(got->first().failure().check<CancelledError>());
+        list.cancel(); // fired: nothing happens
+    }
+
+    void cancellingGatherResultsCancelsTheInputs()
+    {
+        Deferred<int> a;
+        Deferred<int> b;
+        auto gathered = qtwisted::gatherResults(QList<Deferred<int>> { a, b });
+        std::optional<Failure> failed;
+        gathered.addErrback([&](const Failure& f) {
+            failed = f;
+            return QList<int>();
+        });
+        gathered.cancel();
+        QVERIFY(a.called() && b.called());
+        QVERIFY(failed && failed->check<CancelledError>()); // the first input's CancelledError (Twisted: FirstError)
+        QVERIFY_THROWS_NO_EXCEPTION(a.callback(1)); // the inputs' own late results are swallowed, as after any cancel
+    }
+
     // test_defer.py: DeferredTests.test_cancelDeferredList
     void cancelDeferredList()
     {

@@ -15,11 +15,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <thread>
-#include <vector>
-
 #include <sys/syscall.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using qtwisted::detail::Signal;
 using namespace std::chrono_literals;

@@ -146,18 +146,43 @@ void fire(const CorePtr& core, Result result)
 void cancel(const CorePtr& core)
 {
     checkThread(*core);
+    if (core->cancelsInputsOnly) {
+        // Twisted's DeferredList.cancel(): cancel the inputs while the list has not fired, each time it is asked.
+        if (!core->called && core->canceller)
+            core->canceller(core);
+        return;
+    }
     if (!core->called) {
-        if (core->canceller) {
+        const bool hadCanceller = static_cast<bool>(core->canceller);
+        if (hadCanceller) {
             auto canceller = std::move(core->canceller);
             core->canceller = nullptr;
             canceller(core);
+        } else {
+            // As Twisted: armed before the CancelledError runs the errbacks, so a result that arrives while they run
+            // (an errback firing this Deferred) is the one swallowed.
+            core->suppressAlreadyCalled = true;
         }
         if (!core->called) {
             fire(core, Result::ofFailure(Failure::make(CancelledError())));
-            core->suppressAlreadyCalled = true;
+            // Divergence (docs/design.md, "Divergences from Twisted 22.4"): after a canceller that did not fire the
+            // Deferred, one late result is swallowed too; Twisted raises AlreadyCalledError for it.
+            if (hadCanceller)
+                core->suppressAlreadyCalled = true;
         }
     } else if (auto inner = core->waitingOn.lock()) {
         cancel(inner);
+    }
+}
+
+void cancelInput(const CorePtr& core) noexcept
+{
+    try {
+        cancel(core);
+    } catch (...) {
+        const Failure failure = Failure::current();
+        qCCritical(lcDeferred).noquote()
+            << QStringLiteral("Exception raised from a canceller: %1: %2").arg(failure.typeName(), failure.message());
     }
 }
 

@@ -426,8 +426,25 @@ public:
         });
     }
 
+    /// Reactor::stop(): as Twisted, stop() only marks the reactor as stopping and returns; the shutdown begins once
+    /// the callback that called it has returned (Twisted: at the end of the current runUntilCurrent), so the code
+    /// after stop() in that callback still finds the reactor's resources in place.
+    void requestShutdown()
+    {
+        state.store(State::Stopping, std::memory_order_release);
+        shutdownRequested = true;
+        std::weak_ptr<ReactorCore> weak = shared_from_this();
+        post(
+            [weak] {
+                if (auto c = weak.lock(); c && c->shutdownRequested)
+                    c->beginShutdown();
+            },
+            false);
+    }
+
     void beginShutdown()
     {
+        shutdownRequested = false;
         state.store(State::Stopping, std::memory_order_release);
         closeAndReleaseBlocked();
         Q_EMIT q->stopping();
@@ -501,7 +518,8 @@ public:
         const State s = state.load(std::memory_order_acquire);
         if (s == State::Stopped)
             return;
-        if (s == State::Running) {
+        if (s == State::Running || shutdownRequested) {
+            shutdownRequested = false;
             state.store(State::Stopping, std::memory_order_release);
             closeAndReleaseBlocked();
             runPhase(
@@ -542,7 +560,7 @@ public:
     void onAboutToQuit()
     {
         inAboutToQuit = true;
-        if (state.load(std::memory_order_acquire) == State::Running)
+        if (state.load(std::memory_order_acquire) == State::Running || shutdownRequested)
             beginShutdown();
         if (state.load(std::memory_order_acquire) == State::Stopping) {
             QEventLoop nested;
@@ -593,6 +611,7 @@ public:
     QEventLoop* loop = nullptr;
     bool embedded = false;
     bool inAboutToQuit = false;
+    bool shutdownRequested = false; ///< stop() was called; the shutdown begins when its callback has returned
 };
 
 bool Waker::event(QEvent* e)
@@ -860,7 +879,7 @@ void Reactor::stop()
     m_d->checkThread("Reactor::stop()");
     if (m_d->state.load(std::memory_order_acquire) != detail::State::Running)
         throw ReactorNotRunning("stop() called while the reactor is not running");
-    m_d->beginShutdown();
+    m_d->requestShutdown();
 }
 
 bool Reactor::isRunning() const

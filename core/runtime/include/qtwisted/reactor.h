@@ -94,7 +94,8 @@ public:
 
     /// Starts up and spins an event loop until stop(). ReactorAlreadyRunning / ReactorNotRestartable.
     void run();
-    /// Shuts down (see docs/design.md). ReactorNotRunning when not running or already stopping.
+    /// Marks the reactor as stopping and returns; the shutdown (docs/design.md) begins once the calling callback has
+    /// returned, as in Twisted. ReactorNotRunning when not running or already stopping.
     void stop();
 
     /// True from startup until stop() is called.

@@ -154,6 +154,9 @@ struct ChainCore {
     bool called = false;
     bool running = false;
     bool suppressAlreadyCalled = false;
+    /// A DeferredList/gatherResults result: cancel() only runs `canceller` (which cancels the inputs) while unfired,
+    /// and does nothing else: the list is then fired by what its inputs do (Twisted's DeferredList.cancel).
+    bool cancelsInputsOnly = false;
 };
 
 /// WrongThreadError unless called from the chain's thread.
@@ -165,6 +168,9 @@ void fire(const CorePtr& core, Result result);
 /// ChainTypeError unless a handle of this type may fire the chain (only the chain's first type may).
 void checkHead(const ChainCore& core, const std::type_info& handleType);
 void cancel(const CorePtr& core);
+/// cancel() for a DeferredList's input: an exception from its canceller is logged (qtwisted.deferred), as Twisted
+/// does, and the other inputs are still cancelled.
+void cancelInput(const CorePtr& core) noexcept;
 void pause(const CorePtr& core);
 void unpause(const CorePtr& core);
 

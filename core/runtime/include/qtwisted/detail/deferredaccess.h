@@ -141,12 +141,14 @@ Deferred<Out> cancellingAll(const QList<Deferred<T>>& inputs)
     weak.reserve(static_cast<std::size_t>(inputs.size()));
     for (const auto& d : inputs)
         weak.push_back(DeferredAccess::core(d));
-    return Deferred<Out>([weak = std::move(weak)](Deferred<Out>&) {
+    Deferred<Out> out([weak = std::move(weak)](Deferred<Out>&) {
         for (const auto& w : weak) {
             if (auto core = w.lock())
-                cancel(core);
+                cancelInput(core);
         }
     });
+    DeferredAccess::core(out)->cancelsInputsOnly = true;
+    return out;
 }
 
 template <class T>
