@@ -69,10 +69,11 @@ def validate(ops):
             kind[spec["ret"]["d"]] = "fresh"
 
     # Retirement: from the op that retires it on, a Deferred takes no new callbacks. Twisted leaves None in a
-    # Deferred that chainDeferred'd (docs/design.md divergence row "chainDeferred(other)") or that a callback
-    # returned (row "a chain whose inner Deferred handed its result outward"); qtwisted's chain is void and a typed
-    # handle throws ChainTypeError. The inputs of gatherResults and of DeferredList(consumeErrors) hold None in
-    # Twisted and a handled Failure in qtwisted (rows "DeferredList(consumeErrors)", "gatherResults").
+    # Deferred that chainDeferred'd (docs/design.md line 194, row "chainDeferred(other)") or that a callback
+    # returned (docs/design.md line 195, row "a chain whose inner Deferred handed its result outward"); qtwisted's
+    # chain is void and a typed handle throws ChainTypeError. The inputs of gatherResults and of
+    # DeferredList(consumeErrors) hold None in Twisted and a handled Failure in qtwisted (docs/design.md lines 190
+    # and 191, rows "DeferredList(consumeErrors)" and "gatherResults").
     retired = {}
     returned = set()
     for n, o in enumerate(ops):
@@ -85,8 +86,8 @@ def validate(ops):
         r = spec["ret"]
         if r["r"] == "existing":
             x = canon(r["d"])
-            # Row "a callback returning its own Deferred": qtwisted fails the chain, Twisted warns. Never the own
-            # one; a Deferred is returned by at most one callback, and only a newer one (no waiting cycles).
+            # docs/design.md line 193, row "a callback returning its own Deferred": qtwisted fails the chain,
+            # Twisted warns. Never the own one; a Deferred is returned by at most one callback, and only a newer one (no waiting cycles).
             if x == canon(own) or x in returned or r["d"] <= own:
                 return False
             returned.add(x)
@@ -130,7 +131,7 @@ def validate(ops):
         elif name == "fire":
             fire_targets.append((n, o["d"]))
         if name in ("fire", "err"):
-            if can.get(canon(o["d"])) in ("none",):
+            if can.get(canon(o["d"])) in ("none",):  # docs/design.md line 192 (see below)
                 return False
     for n, own, spec, nested in walk_specs(ops):
         for a in spec.get("pre", []):
@@ -139,8 +140,9 @@ def validate(ops):
             if a["a"] == "fire":
                 fire_targets.append((n, a["d"]))
             if a["a"] in ("fire", "err") and can.get(canon(a["d"])) in ("none",):
-                # Row "cancel with a canceller that does not fire the Deferred": a late result after such a
-                # cancel is swallowed by qtwisted and refused by Twisted; such Deferreds are never fired.
+                # docs/design.md line 192, row "cancel with a canceller that does not fire the Deferred": a late
+                # result after such a cancel is swallowed by qtwisted and refused by Twisted; such Deferreds are
+                # never fired (nor chained to, below).
                 return False
     for _, i in fire_targets:
         # A gatherResults/DeferredList Deferred's head type is the list: callback() with a value is refused.
@@ -149,6 +151,22 @@ def validate(ops):
     for o in ops:
         if o["op"] == "chain" and can.get(canon(o["to"])) == "none":
             return False
+    # core/runtime/include/qtwisted/deferred.h line 141: "cancel() first calls `canceller` (at most once)"; Twisted
+    # calls it on every cancel() while the Deferred is unfired, which only shows with a canceller that raises.
+    # Such a Deferred is cancelled at most once (directly, or through a list holding it).
+    cancels = {}
+    lists_of = {}
+    for o in ops:
+        if o["op"] in ("gather", "dlist"):
+            lists_of[o["d"]] = [canon(i) for i in o["in"]]
+    targets = [o["d"] for o in ops if o["op"] == "cancel"]
+    for _, _, spec, _ in walk_specs(ops):
+        targets += [a["d"] for a in spec.get("pre", []) if a["a"] == "cancel"]
+    for t in targets:
+        for i in [canon(t)] + lists_of.get(canon(t), []):
+            cancels[i] = cancels.get(i, 0) + 1
+    if any(can.get(i) == "raise" and k > 1 for i, k in cancels.items()):
+        return False
     return True
 
 
@@ -179,13 +197,14 @@ class Gen:
             return {"r": "val", "v": self.val()}
         if r < 0.5:
             return {"r": "raise", "e": self.rng.choice(FAILS), "v": self.val()}
-        if r < 0.72 or not allow_deferred or nested:
+        newer = [i for i in self.known if i > own]  # validate(): only a newer Deferred may be returned
+        if r < 0.68 or not allow_deferred or nested:
             return {"r": "pass"}
-        if r < 0.82:
+        if r < 0.78 or not newer:
             i = self.new_id()
             self.fresh.append(i)
             return {"r": "fresh", "d": i}
-        return {"r": "existing", "d": self.pick()}
+        return {"r": "existing", "d": self.rng.choice(newer)}
 
     def action(self, own, depth):
         r = self.rng.random()

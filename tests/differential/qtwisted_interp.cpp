@@ -137,6 +137,8 @@ public:
     {
         if (!d.called())
             return QStringLiteral("unfired");
+        if (d.paused())
+            return QStringLiteral("pending");
         std::optional<QString> state;
         try {
             d.addBoth([&state](const Outcome<V>& o) -> V {

@@ -276,8 +276,13 @@ def run_program(prog):
     return out
 
 
-def main():
+def setup():
+    """Routes Twisted's log to the observer (run.py imports this module and calls it once)."""
     globalLogBeginner.beginLoggingTo([observer], discardBuffer=True, redirectStandardIO=False)
+
+
+def main():
+    setup()
     path = sys.argv[1]
     w = sys.stdout.write
     with open(path) as fh:
