@@ -82,6 +82,10 @@ def validate(ops):
         if o["op"] == "gather" or (o["op"] == "dlist" and o["consume"]):
             for i in o["in"]:
                 retired.setdefault(canon(i), n)
+    # A fresh Deferred has been returned already (by the callback that made it): returning it again returns a
+    # Deferred that handed its result outward (docs/design.md line 195: Twisted takes its None, qtwisted throws
+    # ChainTypeError on the void chain).
+    returned.update(i for i, k in kind.items() if k == "fresh")
     for n, own, spec, _ in walk_specs(ops):
         r = spec["ret"]
         if r["r"] == "existing":
