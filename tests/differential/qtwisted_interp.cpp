@@ -66,9 +66,15 @@ QString renderTypeAndMessage(const QString& type, const QString& message)
     return t;
 }
 
-QString renderFailure(const Failure& f) { return renderTypeAndMessage(f.typeName(), f.message()); }
+QString renderFailure(const Failure& f)
+{
+    return renderTypeAndMessage(f.typeName(), f.message());
+}
 
-QString renderCurrent() { return renderFailure(Failure::current()); }
+QString renderCurrent()
+{
+    return renderFailure(Failure::current());
+}
 
 [[noreturn]] void throwError(const QString& name, int v)
 {
@@ -389,10 +395,9 @@ private:
             }
         } else if (name == QStringLiteral("maybe")) {
             const QJsonObject r = o.value(QStringLiteral("ret")).toObject();
-            D d = returnsDeferred(r) ? qtwisted::maybeDeferred([this, r]() -> D { return retDeferred(r); })
-                                     : qtwisted::maybeDeferred([this, r]() -> V {
-                                           return retValue(r, std::nullopt, nullptr);
-                                       });
+            D d = returnsDeferred(r)
+                ? qtwisted::maybeDeferred([this, r]() -> D { return retDeferred(r); })
+                : qtwisted::maybeDeferred([this, r]() -> V { return retValue(r, std::nullopt, nullptr); });
             m_table.insert_or_assign(i, d);
         } else {
             throw std::logic_error("unknown op");
