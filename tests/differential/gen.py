@@ -49,7 +49,9 @@ def validate(ops):
     can = {}  # id -> canceller kind (None: no canceller)
 
     def canon(i):
-        while i in alias:
+        seen = set()
+        while i in alias and i not in seen:  # a shrunk program may alias in a circle
+            seen.add(i)
             i = alias[i]
         return i
 
@@ -210,12 +212,19 @@ class Gen:
             return {"r": "fresh", "d": i}
         return {"r": "existing", "d": self.rng.choice(newer)}
 
+    def target(self, own):
+        """Half the time an older Deferred than the callback's own: one that may return this one (re-entrancy)."""
+        older = [i for i in self.known if i < own]
+        if older and self.rng.random() < 0.5:
+            return self.rng.choice(older)
+        return self.pick()
+
     def action(self, own, depth):
         r = self.rng.random()
         if r < 0.35:
-            return {"a": "fire", "d": self.pick(), "v": self.val()}
+            return {"a": "fire", "d": self.target(own), "v": self.val()}
         if r < 0.55:
-            return {"a": "err", "d": self.pick(), "e": self.rng.choice(FAILS), "v": self.val()}
+            return {"a": "err", "d": self.target(own), "e": self.rng.choice(FAILS), "v": self.val()}
         if r < 0.8:
             return {"a": "cancel", "d": self.pick()}
         if depth == 0:
@@ -271,6 +280,24 @@ class Gen:
             ret = {"r": "existing", "d": d}
         return {"op": "maybe", "d": self.new_id(), "ret": ret}
 
+    def reentrant(self):
+        """A motif random ops seldom build in the right order: B's callback fires A, A's callback returns B, then B
+        fires, so A's callback returns B while B's own callbacks are running."""
+        if len(self.known) < 2:
+            return None
+        a, b = sorted(self.rng.sample(self.known, 2))
+        fire_a = {"a": self.rng.choice(["fire", "err"]), "d": a, "v": self.val()}
+        if fire_a["a"] == "err":
+            fire_a["e"] = self.rng.choice(FAILS)
+        sb = self.spec(b)
+        sb["pre"] = [fire_a] + sb["pre"][:1]
+        self.next_c += 1
+        sa = {"id": "c%d" % self.next_c, "trap": None, "pre": [], "ret": {"r": "existing", "d": b}}
+        k = self.rng.choice(["cb", "both"])
+        return [{"op": "add", "d": b, "k": self.rng.choice(["cb", "both"]), "cb": sb},
+                {"op": "add", "d": a, "k": k, "cb": sa},
+                {"op": "fire", "d": b, "v": self.val()}]
+
     def program(self):
         length = self.rng.randrange(3, 15)
         tries = 0
@@ -278,6 +305,14 @@ class Gen:
             tries += 1
             saved = (self.next_d, self.next_c)
             self.fresh = []
+            motif = self.reentrant() if self.rng.random() < 0.05 else None
+            if motif is not None:
+                if validate(self.ops + motif):
+                    self.ops += motif
+                    self.known.extend(self.fresh)
+                else:
+                    self.next_d, self.next_c = saved
+                continue
             op = self.one_op()
             if validate(self.ops + [op]):
                 self.ops.append(op)

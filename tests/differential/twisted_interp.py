@@ -279,6 +279,8 @@ def run_program(prog):
 def setup():
     """Routes Twisted's log to the observer (run.py imports this module and calls it once)."""
     globalLogBeginner.beginLoggingTo([observer], discardBuffer=True, redirectStandardIO=False)
+    gc.collect()
+    gc.freeze()  # what is alive now (Twisted's modules) is never garbage: the per-program collections skip it
 
 
 def main():
