@@ -303,7 +303,9 @@ def main():
                "disagreed": len(bad), "known": {}, "unexpected": []}
     out = sys.stdout
     for p in bad:
-        shrunk, pair = (p, results[str(p["seed"])]) if args.no_shrink else shrink(args.interp, p)
+        # Past 10 unexpected disagreements the C++ side is plainly broken: report the rest unshrunk, in bounded time.
+        no_shrink = args.no_shrink or len(summary["unexpected"]) >= 10
+        shrunk, pair = (p, results[str(p["seed"])]) if no_shrink else shrink(args.interp, p)
         if agree(pair):  # flaky: should not happen, both sides are deterministic
             shrunk, pair = p, results[str(p["seed"])]
         cls = classify(shrunk["ops"], pair)
