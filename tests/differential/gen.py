@@ -119,6 +119,10 @@ def validate(ops):
         elif name == "add":
             if not live(o["d"], n):
                 return False
+        elif name in ("pause", "unpause") and kind.get(canon(o["d"])) == "fresh":
+            # A fresh Deferred exists only once its callback ran: a pause refused as NoSuchDeferred would leave
+            # its unpause unmatched, and Twisted lets the count go negative.
+            return False
         elif name == "pause":
             paused[canon(o["d"])] = paused.get(canon(o["d"]), 0) + 1
         elif name == "unpause":

@@ -257,6 +257,9 @@ def observer(event):
 
 
 def run_program(prog):
+    # Whatever is alive now (the caller's programs, say) is not this program's garbage: freeze it, so the
+    # collections below only walk what the program made.
+    gc.freeze()
     out = []
     ctx = Ctx(out)
     del LOGGED[:]
