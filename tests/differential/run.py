@@ -124,7 +124,9 @@ KNOWN_FAILURES = [
 
 
 def classify(ops, pair):
-    for desc, pred in KNOWN_FAILURES:
+    # The predicates that look at the logs are the precise ones: they are tried first.
+    order = [KNOWN_FAILURES[k] for k in (0, 4, 2, 1, 3)]
+    for desc, pred in order:
         if pred(ops, pair[0] or [], pair[1] or []):
             return desc
     return None
