@@ -339,3 +339,63 @@ class Gen:
 
 def generate(seed):
     return Gen(seed).program()
+
+
+# -- reactor programs ------------------------------------------------------------------------------------------------
+# {"seed": S, "kind": "reactor", "ops": [...]}: every op runs at time 0, before any call is due; times are in units
+# (Twisted: task.Clock seconds; qtwisted: REACTOR_UNIT of real time, see qtwisted_interp.cpp).
+#   {"op":"later","c":k,"t":u,"then":[{"a":"cancel"|"active","c":j}...]}  schedule call k (it logs "run ck", then
+#                                                                       its actions) u units from now
+#   {"op":"cancel"|"active","c":k}  {"op":"reset","c":k,"t":u}  {"op":"delay","c":k,"t":u}
+
+
+def reactor_deadlines(ops):
+    """Each call's final deadline and whether it was rescheduled; None if the program is not comparable."""
+    due, moved = {}, set()
+    for o in ops:
+        c = o.get("c")
+        if o["op"] == "later":
+            if c in due:
+                return None
+            due[c] = o["t"]
+        elif o["op"] == "reset" and c in due:
+            due[c] = o["t"]
+            moved.add(c)
+        elif o["op"] == "delay" and c in due:
+            due[c] += o["t"]
+            moved.add(c)
+    return due, moved
+
+
+def validate_reactor(ops):
+    r = reactor_deadlines(ops)
+    if r is None:
+        return False
+    due, moved = r
+    # docs/design.md line 186, row "DelayedCalls with equal deadlines": qtwisted runs them in scheduling order,
+    # Twisted leaves it unspecified (task.Clock keeps the order of the first callLater, a reset call included).
+    # Calls scheduled once agree; a rescheduled call never shares its deadline.
+    for c in moved:
+        if any(d == due[c] for k, d in due.items() if k != c):
+            return False
+    return True
+
+
+def generate_reactor(seed):
+    rng = random.Random(seed)
+    ops = []
+    n = rng.randrange(2, 7)
+    for k in range(n):
+        then = []
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            then.append({"a": rng.choice(["cancel", "cancel", "active"]), "c": rng.randrange(n)})
+        ops.append({"op": "later", "c": k, "t": rng.randrange(0, 6), "then": then})
+    for _ in range(rng.randrange(0, 5)):
+        op = {"op": rng.choice(["cancel", "reset", "delay", "active"]), "c": rng.randrange(n)}
+        if op["op"] in ("reset", "delay"):
+            op["t"] = rng.randrange(0, 6)
+        if validate_reactor(ops + [op]):
+            ops.insert(rng.randrange(n, len(ops) + 1), op)
+    if not validate_reactor(ops):
+        ops = [o for o in ops if o["op"] in ("later", "cancel", "active")]
+    return {"seed": seed, "kind": "reactor", "ops": ops}

@@ -12,6 +12,7 @@
 #include <qtwisted/errors.h>
 #include <qtwisted/failure.h>
 #include <qtwisted/outcome.h>
+#include <qtwisted/reactor.h>
 
 #include <QCoreApplication>
 #include <QFile>
@@ -23,6 +24,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -405,6 +407,68 @@ private:
     }
 };
 
+/// One unit of a reactor program's time (gen.py, "reactor programs"). Deadlines closer than this never swap, as
+/// long as the program's setup and a call's lateness stay well below it.
+constexpr double kReactorUnit = 0.03;
+
+QStringList runReactorProgram(const QJsonObject& prog)
+{
+    QStringList out;
+    qtwisted::Reactor reactor;
+    std::map<int, qtwisted::DelayedCall> calls;
+    auto act = [&out, &calls](const QString& who, const QString& a, int c, const QJsonValue& t) {
+        try {
+            auto it = calls.find(c);
+            if (it == calls.end())
+                throw NoSuchDeferred();
+            if (a == QStringLiteral("active")) {
+                out.append(QStringLiteral("%1 active c%2 -> %3")
+                               .arg(who)
+                               .arg(c)
+                               .arg(it->second.active() ? QStringLiteral("True") : QStringLiteral("False")));
+                return;
+            }
+            if (a == QStringLiteral("cancel"))
+                it->second.cancel();
+            else if (a == QStringLiteral("reset"))
+                it->second.reset(t.toInt() * kReactorUnit);
+            else if (a == QStringLiteral("delay"))
+                it->second.delay(t.toInt() * kReactorUnit);
+            out.append(QStringLiteral("%1 %2 c%3 -> ok").arg(who, a).arg(c));
+        } catch (...) {
+            out.append(QStringLiteral("%1 %2 c%3 -> %4").arg(who, a).arg(c).arg(renderCurrent()));
+        }
+    };
+    reactor.callWhenRunning([&]() {
+        int last = 0;
+        int n = 0;
+        for (const auto& v : prog.value(QStringLiteral("ops")).toArray()) {
+            const QJsonObject o = v.toObject();
+            const QString name = o.value(QStringLiteral("op")).toString();
+            const int c = o.value(QStringLiteral("c")).toInt();
+            const int t = o.value(QStringLiteral("t")).toInt();
+            last = std::max(last, t) + (name == QStringLiteral("delay") ? t : 0);
+            if (name == QStringLiteral("later")) {
+                const QJsonArray then = o.value(QStringLiteral("then")).toArray();
+                calls.insert_or_assign(c, reactor.callLater(t * kReactorUnit, [&out, &act, c, then]() {
+                    out.append(QStringLiteral("run c%1").arg(c));
+                    for (const auto& a : then) {
+                        const QJsonObject ao = a.toObject();
+                        act(QStringLiteral("c%1").arg(c), ao.value(QStringLiteral("a")).toString(),
+                            ao.value(QStringLiteral("c")).toInt(), QJsonValue());
+                    }
+                }));
+            } else {
+                act(QStringLiteral("op%1").arg(n), name, c, o.value(QStringLiteral("t")));
+            }
+            ++n;
+        }
+        reactor.callLater((2 * last + 3) * kReactorUnit, [&reactor]() { reactor.stop(); });
+    });
+    reactor.run();
+    return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -428,7 +492,9 @@ int main(int argc, char** argv)
         QStringList unhandled;
         g_unhandled = &unhandled;
         QStringList out;
-        {
+        if (prog.value(QStringLiteral("kind")).toString() == QStringLiteral("reactor")) {
+            out = runReactorProgram(prog);
+        } else {
             Ctx ctx;
             const QJsonArray ops = prog.value(QStringLiteral("ops")).toArray();
             int n = 0;

@@ -250,15 +250,21 @@ def candidates(ops):
     return [c for c in out if gen.validate(c)]
 
 
+def reactor_candidates(ops):
+    return [c for c in (ops[:n] + ops[n + 1:] for n in reversed(range(len(ops)))) if gen.validate_reactor(c)]
+
+
 def shrink(interp, prog, max_rounds=60):
     ops = prog["ops"]
+    kind = prog.get("kind", "deferred")
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
-        cands = candidates(ops)
+        cands = reactor_candidates(ops) if kind == "reactor" else candidates(ops)
         if not cands:
             break
-        batch = [{"seed": "%s/%d/%d" % (prog["seed"], rounds, k), "ops": c} for k, c in enumerate(cands)]
+        batch = [{"seed": "%s/%d/%d" % (prog["seed"], rounds, k), "kind": kind, "ops": c}
+                 for k, c in enumerate(cands)]
         results = run_batch(interp, batch)
         for p in batch:
             if not agree(results[p["seed"]]):
@@ -266,7 +272,7 @@ def shrink(interp, prog, max_rounds=60):
                 break
         else:
             break
-    final = {"seed": prog["seed"], "ops": ops}
+    final = {"seed": prog["seed"], "kind": kind, "ops": ops}
     return final, run_batch(interp, [final])[str(prog["seed"])]
 
 
@@ -291,12 +297,16 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="print every disagreement in full (known ones too)")
     ap.add_argument("--json", metavar="FILE", help="write a summary as JSON ('-' for stdout)")
     ap.add_argument("--no-shrink", action="store_true")
+    ap.add_argument("--reactor", action="store_true",
+                    help="reactor programs (callLater, cancel, reset, delay) instead of Deferred ones; they run in "
+                         "real time on qtwisted's side (up to a few hundred ms each)")
     ap.add_argument("--batch", type=int, default=500)
     args = ap.parse_args()
     twisted_interp.setup()
     a, b = (int(x) for x in args.seeds.split(":"))
     started = time.monotonic()
-    programs = [gen.generate(s) for s in range(a, b)]
+    make = gen.generate_reactor if args.reactor else gen.generate
+    programs = [make(s) for s in range(a, b)]
     results = {}
     for k in range(0, len(programs), args.batch):
         results.update(run_batch(args.interp, programs[k:k + args.batch]))
@@ -310,7 +320,7 @@ def main():
         shrunk, pair = (p, results[str(p["seed"])]) if no_shrink else shrink(args.interp, p)
         if agree(pair):  # flaky: should not happen, both sides are deterministic
             shrunk, pair = p, results[str(p["seed"])]
-        cls = classify(shrunk["ops"], pair)
+        cls = None if args.reactor else classify(shrunk["ops"], pair)
         entry = {"seed": p["seed"], "ops": shrunk["ops"], "twisted": pair[0], "qtwisted": pair[1]}
         if cls:
             summary["known"].setdefault(cls, []).append(entry)

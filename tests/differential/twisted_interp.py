@@ -257,6 +257,8 @@ def observer(event):
 
 
 def run_program(prog):
+    if prog.get("kind") == "reactor":
+        return run_reactor_program(prog)
     # Whatever is alive now (the caller's programs, say) is not this program's garbage: freeze it, so the
     # collections below only walk what the program made.
     gc.freeze()
@@ -276,6 +278,51 @@ def run_program(prog):
     gc.collect()
     gc.collect()
     out.extend(sorted("UNHANDLED " + u for u in UNHANDLED))
+    return out
+
+
+TWISTED_NAMES = {"AlreadyCalled": "AlreadyCalledError", "AlreadyCancelled": "AlreadyCancelledError"}
+
+
+def run_reactor_program(prog):
+    """A reactor program (gen.py, "reactor programs") on task.Clock: every op at time 0, then time advances."""
+    from twisted.internet import task
+
+    out = []
+    clock = task.Clock()
+    calls = {}
+
+    def name(e):
+        return TWISTED_NAMES.get(type(e).__name__, type(e).__name__)
+
+    def act(who, a, c, t=None):
+        try:
+            if c not in calls:
+                raise NoSuchDeferred()
+            dc = calls[c]
+            if a == "active":
+                out.append("%s active c%d -> %s" % (who, c, dc.active()))
+                return
+            getattr(dc, a)(*([] if t is None else [t]))
+            out.append("%s %s c%d -> ok" % (who, a, c))
+        except Exception as e:
+            out.append("%s %s c%d -> %s" % (who, a, c, name(e)))
+
+    def make(k, then):
+        def run():
+            out.append("run c%d" % k)
+            for a in then:
+                act("c%d" % k, a["a"], a["c"])
+
+        return run
+
+    for n, o in enumerate(prog["ops"]):
+        if o["op"] == "later":
+            calls[o["c"]] = clock.callLater(o["t"], make(o["c"], o["then"]))
+        else:
+            act("op%d" % n, o["op"], o["c"], o.get("t"))
+    while clock.calls:
+        clock.advance(max(0, clock.calls[0].getTime() - clock.seconds()))
     return out
 
 
