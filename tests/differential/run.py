@@ -5,7 +5,8 @@
 For every seed of a range: generate a random Deferred program (gen.py), run it on Twisted (twisted_interp.py) and
 on qtwisted (qtwisted_interp, the C++ interpreter), compare the two logs. A disagreement is shrunk (ops deleted,
 callbacks simplified, while some disagreement persists) and printed with both logs and their diff. Programs are
-run in batches: one process per interpreter per batch.
+run in batches: the Twisted side in this process (run.py needs Debian's /usr/bin/python3 with python3-twisted),
+the C++ side one qtwisted_interp process per batch of up to 500 programs (and one per shrinking round).
 
 Documented divergences (docs/design.md, "Divergences from Twisted 22.4") are kept out by gen.validate() and by
 the two interpreters' renderings; each of those places cites its row of the table.
@@ -14,7 +15,8 @@ KNOWN_FAILURES lists disagreements still to be fixed in the library: a shrunk pr
 reported but does not fail the run. Delete an entry once the library is fixed.
 
   /usr/bin/python3 tests/differential/run.py --interp build/dev/tests/differential/qtwisted_interp --seeds 0:500
-Options: --seeds A:B (half-open), --verbose (every disagreement in full), --json FILE (a summary), --no-shrink.
+Options: --seeds A:B (half-open), --verbose (every disagreement in full, known ones too), --json FILE (a summary;
+'-' for stdout), --no-shrink, --reactor (reactor programs instead of Deferred ones; real time, not in CTest).
 Exit status: 0 when every disagreement is a known failure, 1 otherwise.
 """
 import argparse
