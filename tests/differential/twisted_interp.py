@@ -1,0 +1,354 @@
+# SPDX-FileCopyrightText: 2026 The qtwisted authors
+# SPDX-License-Identifier: MIT
+"""Runs differential-test programs (see gen.py for the op language) on real Twisted and prints their logs.
+
+Usage: twisted_interp.py PROGRAMS.jsonl   (one JSON program per line; run with Debian's /usr/bin/python3)
+Output, per program: "### <seed>", its log lines, "### end". The C++ twin is qtwisted_interp.cpp: both must print
+the same lines for the same behaviour, so every rendering choice here has its mirror there.
+"""
+import gc
+import json
+import sys
+
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.logger import globalLogBeginner
+from twisted.python.failure import Failure
+
+
+class E1(Exception):
+    pass
+
+
+class E2(Exception):
+    pass
+
+
+class NoSuchDeferred(Exception):
+    """A program names a Deferred that does not exist (a shrunk program, or a fresh one never created)."""
+
+
+ERRORS = {"E1": E1, "E2": E2}
+
+
+def render_exc(e):
+    if isinstance(e, (E1, E2)):
+        return "%s(%s)" % (type(e).__name__, e.args[0])
+    return type(e).__name__
+
+
+def render_failure(f):
+    return render_exc(f.value)
+
+
+def render_value(v):
+    if v is None:
+        return "None"
+    if isinstance(v, str):
+        return v
+    return "?" + type(v).__name__ + ":" + repr(v)
+
+
+class Ctx:
+    def __init__(self, out):
+        self.out = out
+        self.table = {}
+        self.lists = set()
+        self.consumed = set()
+
+    def log(self, line):
+        self.out.append(line)
+
+    def get(self, i):
+        if i not in self.table:
+            raise NoSuchDeferred()
+        return self.table[i]
+
+    # -- callbacks ------------------------------------------------------------------------------------------
+
+    def make_callback(self, own, kind, spec):
+        def cb(received):
+            if isinstance(received, Failure):
+                self.log("%s got F:%s" % (spec["id"], render_failure(received)))
+                trap = spec.get("trap")
+                if trap is not None and type(received.value).__name__ != trap:
+                    received.raiseException()
+            else:
+                self.log("%s got V:%s" % (spec["id"], render_value(received)))
+            for act in spec.get("pre", []):
+                self.action(spec["id"], own, act)
+            return self.ret(spec["ret"], received)
+
+        return cb
+
+    def action(self, who, own, act):
+        a = act["a"]
+        if a == "add":
+            try:
+                self.add(own, act["k"], act["cb"])
+                self.log("%s add -> ok" % who)
+            except Exception as e:
+                self.log("%s add -> %s" % (who, render_exc(e)))
+            return
+        try:
+            d = self.get(act["d"])
+            if a == "fire":
+                d.callback(str(act["v"]))
+            elif a == "err":
+                d.errback(Failure(ERRORS[act["e"]](act["v"])))
+            elif a == "cancel":
+                d.cancel()
+            self.log("%s %s d%d -> ok" % (who, a, act["d"]))
+        except Exception as e:
+            self.log("%s %s d%d -> %s" % (who, a, act["d"], render_exc(e)))
+
+    def ret(self, r, received):
+        k = r["r"]
+        if k == "val":
+            return str(r["v"])
+        if k == "raise":
+            raise ERRORS[r["e"]](r["v"])
+        if k == "pass":
+            return received
+        if k == "fresh":
+            d = Deferred()
+            self.table[r["d"]] = d
+            return d
+        if k == "existing":
+            return self.get(r["d"])
+        raise ValueError(k)
+
+    def add(self, i, kind, spec):
+        d = self.get(i)
+        cb = self.make_callback(i, kind, spec)
+        if kind == "cb":
+            d.addCallback(cb)
+        elif kind == "eb":
+            d.addErrback(cb)
+        else:
+            d.addBoth(cb)
+
+    # -- top-level ops --------------------------------------------------------------------------------------
+
+    def canceller(self, can):
+        if can is None:
+            return None
+        k = can["k"]
+
+        def c(d):
+            self.log("canceller %s" % k)
+            if k == "fire":
+                d.callback(str(can["v"]))
+            elif k == "err":
+                d.errback(Failure(ERRORS[can["e"]](can["v"])))
+            elif k == "raise":
+                raise ERRORS[can["e"]](can["v"])
+
+        return c
+
+    def op(self, n, o):
+        name = o["op"]
+        if name == "new":
+            self.table[o["d"]] = Deferred(self.canceller(o.get("can")))
+            return
+        try:
+            self.run_op(o)
+            self.log("op%d %s -> ok" % (n, name))
+        except Exception as e:
+            self.log("op%d %s -> %s" % (n, name, render_exc(e)))
+
+    def run_op(self, o):
+        name = o["op"]
+        if name == "add":
+            self.add(o["d"], o["k"], o["cb"])
+        elif name == "fire":
+            self.get(o["d"]).callback(str(o["v"]))
+        elif name == "err":
+            self.get(o["d"]).errback(Failure(ERRORS[o["e"]](o["v"])))
+        elif name == "cancel":
+            self.get(o["d"]).cancel()
+        elif name == "pause":
+            self.get(o["d"]).pause()
+        elif name == "unpause":
+            self.get(o["d"]).unpause()
+        elif name == "chain":
+            a, b = self.get(o["d"]), self.get(o["to"])
+            a.chainDeferred(b)
+        elif name == "gather":
+            ins = [self.get(i) for i in o["in"]]
+            # docs/design.md, divergence table row "gatherResults": qtwisted marks the inputs' Failures handled,
+            # so Twisted runs with consumeErrors=True (the inputs' end states are then compared as "consumed").
+            d = defer.gatherResults(ins, consumeErrors=True)
+            d.addCallbacks(lambda lst: "[" + ",".join(render_value(v) for v in lst) + "]", unwrap_first_error)
+            self.table[o["d"]] = d
+            self.lists.add(o["d"])
+            self.consumed.update(o["in"])
+        elif name == "dlist":
+            ins = [self.get(i) for i in o["in"]]
+            d = defer.DeferredList(
+                ins, fireOnOneCallback=o["one_cb"], fireOnOneErrback=o["one_eb"], consumeErrors=o["consume"]
+            )
+            d.addCallbacks(render_dlist, unwrap_first_error)
+            self.table[o["d"]] = d
+            self.lists.add(o["d"])
+            if o["consume"]:
+                self.consumed.update(o["in"])
+        elif name == "maybe":
+            r = o["ret"]
+
+            def f():
+                return self.ret(r, None)
+
+            self.table[o["d"]] = defer.maybeDeferred(f)
+        else:
+            raise ValueError(name)
+
+    def end_state(self, i):
+        d = self.table[i]
+        if not d.called:
+            return "unfired"
+        if d.paused or isinstance(d.result, Deferred):
+            return "pending"
+        if i in self.consumed and (d.result is None or isinstance(d.result, Failure)):
+            # docs/design.md, divergence table row "DeferredList(consumeErrors)" (and "gatherResults"): Twisted
+            # leaves None in a consumed input, qtwisted its Failure marked handled. Both print "consumed".
+            return "consumed"
+        if d.result is None:
+            # docs/design.md, divergence table rows "chainDeferred(other)" and "a chain whose inner Deferred
+            # handed its result outward": Twisted holds None, qtwisted a void chain. Both print "void".
+            return "void"
+        if isinstance(d.result, Failure):
+            return "F:" + render_failure(d.result)
+        return "V:" + render_value(d.result)
+
+
+def unwrap_first_error(f):
+    # docs/design.md, divergence table rows "DeferredList(fireOnOneErrback)" and "gatherResults": qtwisted
+    # errbacks with the first Failure itself, Twisted with FirstError(failure, index).
+    if f.check(defer.FirstError):
+        return f.value.subFailure
+    return f
+
+
+def render_dlist(result):
+    if isinstance(result, tuple):
+        # docs/design.md, divergence table row "DeferredList(fireOnOneCallback)": Twisted fires with
+        # (result, index), qtwisted with a one-element list holding the winning Outcome.
+        return "[(T,%s)]" % render_value(result[0])
+    parts = []
+    for ok, v in result:
+        parts.append("(T,%s)" % render_value(v) if ok else "(F,%s)" % render_failure(v))
+    return "[" + ",".join(parts) + "]"
+
+
+UNHANDLED = []
+LOGGED = []
+
+
+def observer(event):
+    # _DebugInfo.__del__ logs "Unhandled error in Deferred:" (critical) and then the Failure with an empty format
+    # (or "(debug: ...)"); DeferredList.cancel logs a canceller's exception with its own message.
+    if "log_failure" not in event:
+        return
+    if event.get("log_format", "") in ("", "(debug: {debugInfo})"):
+        UNHANDLED.append(render_failure(event["log_failure"]))
+    else:
+        LOGGED.append("%s: %s" % (event.get("log_format"), render_failure(event["log_failure"])))
+
+
+def run_program(prog):
+    if prog.get("kind") == "reactor":
+        return run_reactor_program(prog)
+    # Whatever is alive now (the caller's programs, say) is not this program's garbage: freeze it, so the
+    # collections below only walk what the program made.
+    gc.freeze()
+    out = []
+    ctx = Ctx(out)
+    del LOGGED[:]
+    for n, o in enumerate(prog["ops"]):
+        ctx.op(n, o)
+        for entry in LOGGED:
+            ctx.log("LOGGED " + entry)
+        del LOGGED[:]
+    for i in sorted(ctx.table):
+        out.append("end d%d %s" % (i, ctx.end_state(i)))
+    del UNHANDLED[:]
+    ctx.table.clear()
+    del ctx
+    gc.collect()
+    gc.collect()
+    out.extend(sorted("UNHANDLED " + u for u in UNHANDLED))
+    return out
+
+
+TWISTED_NAMES = {"AlreadyCalled": "AlreadyCalledError", "AlreadyCancelled": "AlreadyCancelledError"}
+
+
+def run_reactor_program(prog):
+    """A reactor program (gen.py, "reactor programs") on task.Clock: every op at time 0, then time advances."""
+    from twisted.internet import task
+
+    out = []
+    clock = task.Clock()
+    calls = {}
+
+    def name(e):
+        return TWISTED_NAMES.get(type(e).__name__, type(e).__name__)
+
+    def act(who, a, c, t=None):
+        try:
+            if c not in calls:
+                raise NoSuchDeferred()
+            dc = calls[c]
+            if a == "active":
+                out.append("%s active c%d -> %s" % (who, c, dc.active()))
+                return
+            getattr(dc, a)(*([] if t is None else [t]))
+            out.append("%s %s c%d -> ok" % (who, a, c))
+        except Exception as e:
+            out.append("%s %s c%d -> %s" % (who, a, c, name(e)))
+
+    def make(k, then):
+        def run():
+            out.append("run c%d" % k)
+            for a in then:
+                act("c%d" % k, a["a"], a["c"])
+
+        return run
+
+    for n, o in enumerate(prog["ops"]):
+        if o["op"] == "later":
+            calls[o["c"]] = clock.callLater(o["t"], make(o["c"], o["then"]))
+        else:
+            act("op%d" % n, o["op"], o["c"], o.get("t"))
+    while clock.calls:
+        clock.advance(max(0, clock.calls[0].getTime() - clock.seconds()))
+    return out
+
+
+def setup():
+    """Routes Twisted's log to the observer (run.py imports this module and calls it once)."""
+    globalLogBeginner.beginLoggingTo([observer], discardBuffer=True, redirectStandardIO=False)
+    gc.collect()
+    gc.freeze()  # what is alive now (Twisted's modules) is never garbage: the per-program collections skip it
+
+
+def main():
+    setup()
+    path = sys.argv[1]
+    w = sys.stdout.write
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            prog = json.loads(line)
+            w("### %s\n" % prog["seed"])
+            for entry in run_program(prog):
+                w(entry + "\n")
+            w("### end\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
