@@ -2,14 +2,16 @@
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
 # Installs the Debian/Ubuntu packages qtwisted needs, only those missing.
-#   scripts/install-deps.sh            build + tests (Qt 6, CMake, Ninja, g++, Python for the trace checker)
-#   scripts/install-deps.sh --all      also the sanitizer lanes (clang + runtimes), Xvfb, Twisted for benchmarks and
+#   scripts/install-deps.sh            build + tests (Qt 6, CMake, Ninja, g++, Python for the trace checker, Twisted
+#                                      for the differential test against it)
+#   scripts/install-deps.sh --all      also the sanitizer lanes (clang + runtimes), clang-format, clang-tidy, Xvfb and
 #                                      Doxygen for the API reference (`docs` target)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ qt6-base-dev qt6-base-dev-tools libqt6test6 qt6-qpa-plugins libgl-dev python3)
+packages=(cmake ninja-build g++ qt6-base-dev qt6-base-dev-tools libqt6test6 qt6-qpa-plugins libgl-dev python3
+    python3-twisted)
 if [[ "${1:-}" == "--all" ]]; then
-    packages+=(clang libclang-rt-14-dev clang-format clang-tidy xvfb xauth imagemagick python3-twisted doxygen)
+    packages+=(clang libclang-rt-14-dev clang-format clang-tidy xvfb xauth imagemagick doxygen)
 fi
 
 missing=()

@@ -96,6 +96,7 @@ Failure makeFailure(const QString& name, int v)
 }
 
 QStringList* g_unhandled = nullptr;
+QStringList g_logged; ///< other qtwisted.deferred messages of the current op, logged after it as Twisted's are
 
 void messageHandler(QtMsgType, const QMessageLogContext& context, const QString& msg)
 {
@@ -107,6 +108,18 @@ void messageHandler(QtMsgType, const QMessageLogContext& context, const QString&
         const QString type = sep < 0 ? rest : rest.left(sep);
         const QString message = sep < 0 ? QString() : rest.mid(sep + 2);
         g_unhandled->append(renderTypeAndMessage(type, message));
+        return;
+    }
+    // A DeferredList input's canceller that threw (Twisted: "Exception raised from user supplied canceller").
+    static const QString cancellerPrefix = QStringLiteral("Exception raised from a canceller: ");
+    if (g_unhandled && context.category && QByteArray(context.category) == "qtwisted.deferred"
+        && msg.startsWith(cancellerPrefix)) {
+        const QString rest = msg.mid(cancellerPrefix.size());
+        const auto sep = rest.indexOf(QStringLiteral(": "));
+        const QString type = sep < 0 ? rest : rest.left(sep);
+        const QString message = sep < 0 ? QString() : rest.mid(sep + 2);
+        g_logged.append(QStringLiteral("LOGGED Exception raised from user supplied canceller: ")
+            + renderTypeAndMessage(type, message));
         return;
     }
     std::fprintf(stderr, "%s\n", qPrintable(msg));
@@ -127,6 +140,14 @@ public:
     }
 
     void op(int n, const QJsonObject& o)
+    {
+        runOneOp(n, o);
+        for (const QString& line : std::as_const(g_logged))
+            log(line);
+        g_logged.clear();
+    }
+
+    void runOneOp(int n, const QJsonObject& o)
     {
         const QString name = o.value(QStringLiteral("op")).toString();
         if (name == QStringLiteral("new")) {

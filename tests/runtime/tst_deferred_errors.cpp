@@ -57,6 +57,28 @@ private Q_SLOTS:
         QCOMPARE(log.first().message, u"Unhandled error in Deferred: std::runtime_error: boom"_s);
     }
 
+    // Twisted 22.4 (checked with python3-twisted): a Deferred paused before it failed never ran its callbacks to their
+    // end, so its death logs nothing; one that failed, ran them, and was paused afterwards does log. Found by the
+    // differential test.
+    void pausedBeforeItFailedLogsNothing()
+    {
+        {
+            Deferred<int> p;
+            p.pause();
+            p.errback(genericFailure("paused"));
+        }
+        QVERIFY(takeDeferredLog().isEmpty());
+
+        QTest::ignoreMessage(QtCriticalMsg, "Unhandled error in Deferred: std::runtime_error: ran");
+        {
+            Deferred<int> q;
+            q.errback(Failure::make(std::runtime_error("ran")));
+            q.pause();
+        }
+        QCOMPARE(
+            messagesOf(takeDeferredLog()), QStringList { u"Unhandled error in Deferred: std::runtime_error: ran"_s });
+    }
+
     // Contract, Deferred: logged once however many handles share the chain.
     void errorLoggedOnceForManyHandles()
     {

@@ -396,6 +396,33 @@ private Q_SLOTS:
         list.cancel(); // fired: nothing happens
     }
 
+    // Twisted 22.4 (checked with python3-twisted): a list Deferred its user fired first is not fired again when its
+    // inputs fire. Found by the differential test.
+    void aListItsUserFiredIsNotFiredAgain()
+    {
+        Deferred<int> d0;
+        auto d1 = DeferredList(QList<Deferred<int>> { d0 });
+        std::optional<Failure> listEnd;
+        d1.errback(genericFailure("user"));
+        d1.addErrback([&](const Failure& f) {
+            listEnd = f;
+            return QList<Outcome<int>>();
+        });
+        QVERIFY_THROWS_NO_EXCEPTION(d0.cancel());
+        std::optional<Failure> inputEnd;
+        d0.addErrback([&](const Failure& f) {
+            inputEnd = f;
+            return 0;
+        });
+        QVERIFY(inputEnd && inputEnd->check<CancelledError>());
+        QVERIFY(listEnd && listEnd->check<GenericError>());
+
+        Deferred<int> g0;
+        auto gathered = qtwisted::gatherResults(QList<Deferred<int>> { g0 });
+        gathered.callback(QList<int> { 7 });
+        QVERIFY_THROWS_NO_EXCEPTION(g0.callback(1));
+    }
+
     void cancellingGatherResultsCancelsTheInputs()
     {
         Deferred<int> a;

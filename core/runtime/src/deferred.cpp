@@ -12,7 +12,7 @@ namespace qtwisted::detail {
 
 ChainCore::~ChainCore()
 {
-    if (called && result.failure && !result.failureHandled) {
+    if (called && endedWithFailure && result.failure && !result.failureHandled) {
         qCCritical(lcDeferred).noquote() << QStringLiteral("Unhandled error in Deferred: %1: %2")
                                                 .arg(result.failure->typeName(), result.failure->message());
     }
@@ -65,6 +65,7 @@ void runCallbacks(const CorePtr& start)
                 CorePtr outer = std::move(step.continueTo);
                 outer->result = std::move(current->result);
                 current->result = Result {};
+                current->endedWithFailure = false;
                 current->tailType = &typeid(void);
                 outer->waitingOn.reset();
                 --outer->paused;
@@ -90,6 +91,7 @@ void runCallbacks(const CorePtr& start)
                     // Already fired: take its result now instead of waiting.
                     current->result = std::move(inner->result);
                     inner->result = Result {};
+                    inner->endedWithFailure = false;
                     inner->tailType = &typeid(void);
                     continue;
                 }
@@ -104,8 +106,11 @@ void runCallbacks(const CorePtr& start)
             current->result = std::move(next);
         }
         current->running = false;
-        if (!descended)
+        if (!descended) {
+            // As far as it can go now: remember whether a Failure is left (Twisted sets _debugInfo.failResult here).
+            current->endedWithFailure = static_cast<bool>(current->result.failure);
             stack.pop_back();
+        }
     }
 }
 

@@ -260,6 +260,8 @@ auto gatherResults(QList<Deferred<T>> deferreds) -> Deferred<typename detail::Ga
     Deferred<Out> out = state->out;
     auto finish = [](State& s) {
         s.done = true;
+        if (s.out.called()) // fired by its user: as Twisted's DeferredList, it is not fired again
+            return;
         if constexpr (std::is_void_v<T>) {
             s.out.callback();
         } else {
@@ -280,7 +282,8 @@ auto gatherResults(QList<Deferred<T>> deferreds) -> Deferred<typename detail::Ga
                 r.failureHandled = true;
                 if (!state->done) {
                     state->done = true;
-                    state->out.errback(*r.failure);
+                    if (!state->out.called())
+                        state->out.errback(*r.failure);
                 }
                 return;
             }
@@ -317,6 +320,8 @@ Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredL
     Deferred<QList<Outcome<T>>> out = state->out;
     auto finish = [](State& s) {
         s.done = true;
+        if (s.out.called()) // fired by its user: as Twisted, it is not fired again
+            return;
         QList<Outcome<T>> list;
         list.reserve(static_cast<qsizetype>(s.outcomes.size()));
         for (auto& o : s.outcomes)
@@ -344,12 +349,14 @@ Deferred<QList<Outcome<T>>> DeferredList(QList<Deferred<T>> deferreds, DeferredL
                 return;
             if (options.fireOnOneCallback && outcome->ok()) {
                 state->done = true;
-                state->out.callback(QList<Outcome<T>> { std::move(*outcome) });
+                if (!state->out.called())
+                    state->out.callback(QList<Outcome<T>> { std::move(*outcome) });
                 return;
             }
             if (options.fireOnOneErrback && !outcome->ok()) {
                 state->done = true;
-                state->out.errback(outcome->failure());
+                if (!state->out.called())
+                    state->out.errback(outcome->failure());
                 return;
             }
             state->outcomes[static_cast<std::size_t>(i)] = std::move(outcome);
