@@ -296,7 +296,30 @@ def report(prog, pair, out):
     out.write("diff:\n%s\n" % "\n".join("  " + l for l in diff))
 
 
+def check_citations():
+    """Every exclusion cites the line of docs/design.md that documents it ("docs/design.md line N, row "..."" or
+    "lines N and M, rows "..." and "...""): fails when a cited line no longer holds that row (the page moved)."""
+    import re
+    design = open(os.path.join(HERE, "..", "..", "docs", "design.md"), encoding="utf-8").read().split("\n")
+    text = open(os.path.join(HERE, "gen.py"), encoding="utf-8").read()
+    text = re.sub(r"\n\s*#\s*", " ", text)  # comments wrapped over lines read as one
+    wrong = []
+    pattern = r'docs/design\.md lines? (\d+)(?: and (\d+))?, rows? "([^"]+)"(?: and "([^"]+)")?'
+    for m in re.finditer(pattern, text):
+        for line, row in ((m.group(1), m.group(3)), (m.group(2), m.group(4))):
+            if line is None:
+                continue
+            held = design[int(line) - 1].replace("`", "") if int(line) <= len(design) else ""
+            if not held.startswith("| " + row.replace("`", "")):
+                wrong.append("gen.py cites docs/design.md line %s for the row %r; that line is: %s"
+                             % (line, row, held[:80]))
+    return wrong
+
+
 def main():
+    wrong = check_citations()
+    if wrong:
+        sys.exit("\n".join(wrong))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0:500", help="half-open seed range A:B")
     ap.add_argument("--interp", default=os.path.join(HERE, "..", "..", "build", "dev", "tests", "differential",
