@@ -12,8 +12,8 @@
 namespace qtwisted {
 
 /// The range statistics per worker thread (worker, busy %, jobs ended) over a time range of a TraceData, one row per
-/// lane alive in the range, in TraceData::laneOrder() (the timeline's order). Call setRange() to recompute: when the rows
-/// are the same lanes as before only dataChanged is signalled, otherwise the model resets.
+/// lane alive in the range, in TraceData::laneOrder() (the timeline's order). Call setRange() to recompute: when the
+/// rows are the same lanes as before only dataChanged is signalled, otherwise the model resets.
 class RangeStatsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
