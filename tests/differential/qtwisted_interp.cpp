@@ -98,29 +98,29 @@ Failure makeFailure(const QString& name, int v)
 QStringList* g_unhandled = nullptr;
 QStringList g_logged; ///< other qtwisted.deferred messages of the current op, logged after it as Twisted's are
 
+/// "<type>: <message>" after `prefix` in `msg`, rendered as the Python side renders an exception; empty when `msg`
+/// does not start with `prefix`.
+QString renderAfter(const QString& msg, const QString& prefix)
+{
+    if (!msg.startsWith(prefix))
+        return {};
+    const QString rest = msg.mid(prefix.size());
+    const auto sep = rest.indexOf(QStringLiteral(": "));
+    return renderTypeAndMessage(sep < 0 ? rest : rest.left(sep), sep < 0 ? QString() : rest.mid(sep + 2));
+}
+
 void messageHandler(QtMsgType, const QMessageLogContext& context, const QString& msg)
 {
-    static const QString prefix = QStringLiteral("Unhandled error in Deferred: ");
-    if (g_unhandled && context.category && QByteArray(context.category) == "qtwisted.deferred"
-        && msg.startsWith(prefix)) {
-        const QString rest = msg.mid(prefix.size());
-        const auto sep = rest.indexOf(QStringLiteral(": "));
-        const QString type = sep < 0 ? rest : rest.left(sep);
-        const QString message = sep < 0 ? QString() : rest.mid(sep + 2);
-        g_unhandled->append(renderTypeAndMessage(type, message));
-        return;
-    }
-    // A DeferredList input's canceller that threw (Twisted: "Exception raised from user supplied canceller").
-    static const QString cancellerPrefix = QStringLiteral("Exception raised from a canceller: ");
-    if (g_unhandled && context.category && QByteArray(context.category) == "qtwisted.deferred"
-        && msg.startsWith(cancellerPrefix)) {
-        const QString rest = msg.mid(cancellerPrefix.size());
-        const auto sep = rest.indexOf(QStringLiteral(": "));
-        const QString type = sep < 0 ? rest : rest.left(sep);
-        const QString message = sep < 0 ? QString() : rest.mid(sep + 2);
-        g_logged.append(QStringLiteral("LOGGED Exception raised from user supplied canceller: ")
-            + renderTypeAndMessage(type, message));
-        return;
+    if (g_unhandled && context.category && QByteArray(context.category) == "qtwisted.deferred") {
+        if (const QString e = renderAfter(msg, QStringLiteral("Unhandled error in Deferred: ")); !e.isEmpty()) {
+            g_unhandled->append(e);
+            return;
+        }
+        // A DeferredList input's canceller that threw (Twisted: "Exception raised from user supplied canceller").
+        if (const QString e = renderAfter(msg, QStringLiteral("Exception raised from a canceller: ")); !e.isEmpty()) {
+            g_logged.append(QStringLiteral("LOGGED Exception raised from user supplied canceller: ") + e);
+            return;
+        }
     }
     std::fprintf(stderr, "%s\n", qPrintable(msg));
 }
