@@ -172,11 +172,26 @@ def validate(ops):
     targets = [o["d"] for o in ops if o["op"] == "cancel"]
     for _, _, spec, _ in walk_specs(ops):
         targets += [a["d"] for a in spec.get("pre", []) if a["a"] == "cancel"]
+    def reach(i, seen):
+        # i and, through lists of lists, every input a cancel of i reaches (each path counts: Twisted cancels again)
+        out = [i]
+        for j in lists_of.get(i, []):
+            if j not in seen:
+                out += reach(j, seen | {j})
+        return out
+
     for t in targets:
-        for i in [canon(t)] + lists_of.get(canon(t), []):
+        for i in reach(canon(t), {canon(t)}):
             cancels[i] = cancels.get(i, 0) + 1
     if any(can.get(i) == "raise" and k > 1 for i, k in cancels.items()):
         return False
+    # A callback on an input of a list returning that list makes a circular chain (the input waits on the list that
+    # waits on it): like docs/design.md line 197, row "a callback returning its own Deferred", the two cannot agree
+    # (cancelling such a list recurses in Twisted until Python's recursion limit).
+    for _, own, spec, _ in walk_specs(ops):
+        ret = spec.get("ret", {})
+        if ret.get("r") == "existing" and canon(ret["d"]) in lists_of and canon(own) in reach(canon(ret["d"]), set()):
+            return False
     return True
 
 

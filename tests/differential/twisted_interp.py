@@ -272,12 +272,21 @@ def run_program(prog):
         del LOGGED[:]
     for i in sorted(ctx.table):
         out.append("end d%d %s" % (i, ctx.end_state(i)))
+    # docs/design.md line 201, row "a Deferred that dies paused before its callbacks ran, holding a Failure": Twisted
+    # logs nothing for it (no _debugInfo.failResult), qtwisted logs it once. Rendered as qtwisted does.
+    paused_failures = {}  # by object: two names may hold one Deferred (maybeDeferred returns the one it got)
+    for i, d in ctx.table.items():
+        info = getattr(d, "_debugInfo", None)
+        if (d.called and d.paused and isinstance(d.result, Failure) and i not in ctx.consumed
+                and (info is None or info.failResult is None)):
+            paused_failures[id(d)] = render_failure(unwrap_first_error(d.result))
+        del d, info  # the loop's names must not keep the last Deferred alive past the collection below
     del UNHANDLED[:]
     ctx.table.clear()
     del ctx
     gc.collect()
     gc.collect()
-    out.extend(sorted("UNHANDLED " + u for u in UNHANDLED))
+    out.extend(sorted("UNHANDLED " + u for u in UNHANDLED + list(paused_failures.values())))
     return out
 
 

@@ -423,6 +423,27 @@ private Q_SLOTS:
         QVERIFY_THROWS_NO_EXCEPTION(g0.callback(1));
     }
 
+    // An input that waits on its own list (a callback on it returned the list): cancelling the list comes back to
+    // it through the input. The cycle is broken: nothing is cancelled twice, and cancel() returns (Twisted recurses
+    // until Python's recursion limit).
+    void cancellingAListItsInputWaitsOnReturns()
+    {
+        Deferred<int> d0;
+        Deferred<int> d1;
+        auto list = DeferredList(QList<Deferred<int>> { d1, d0 });
+        Deferred<int> tail = list.addCallback([](const QList<Outcome<int>>&) { return 0; });
+        d1.addCallback([tail](int) { return tail; }); // d1 waits on the list's chain
+        d1.callback(1);
+        QVERIFY(d1.paused());
+        QVERIFY_THROWS_NO_EXCEPTION(list.cancel());
+        std::optional<Failure> d0End;
+        d0.addErrback([&](const Failure& f) {
+            d0End = f;
+            return 0;
+        });
+        QVERIFY(d0End && d0End->check<CancelledError>()); // the other input was cancelled, once
+    }
+
     void cancellingGatherResultsCancelsTheInputs()
     {
         Deferred<int> a;

@@ -12,7 +12,7 @@ namespace qtwisted::detail {
 
 ChainCore::~ChainCore()
 {
-    if (called && endedWithFailure && result.failure && !result.failureHandled) {
+    if (called && result.failure && !result.failureHandled) {
         qCCritical(lcDeferred).noquote() << QStringLiteral("Unhandled error in Deferred: %1: %2")
                                                 .arg(result.failure->typeName(), result.failure->message());
     }
@@ -65,7 +65,6 @@ void runCallbacks(const CorePtr& start)
                 CorePtr outer = std::move(step.continueTo);
                 outer->result = std::move(current->result);
                 current->result = Result {};
-                current->endedWithFailure = false;
                 current->tailType = &typeid(void);
                 outer->waitingOn.reset();
                 --outer->paused;
@@ -91,7 +90,6 @@ void runCallbacks(const CorePtr& start)
                     // Already fired: take its result now instead of waiting.
                     current->result = std::move(inner->result);
                     inner->result = Result {};
-                    inner->endedWithFailure = false;
                     inner->tailType = &typeid(void);
                     continue;
                 }
@@ -106,11 +104,8 @@ void runCallbacks(const CorePtr& start)
             current->result = std::move(next);
         }
         current->running = false;
-        if (!descended) {
-            // As far as it can go now: remember whether a Failure is left (Twisted sets _debugInfo.failResult here).
-            current->endedWithFailure = static_cast<bool>(current->result.failure);
+        if (!descended)
             stack.pop_back();
-        }
     }
 }
 
@@ -153,8 +148,18 @@ void cancel(const CorePtr& core)
     checkThread(*core);
     if (core->cancelsInputsOnly) {
         // Twisted's DeferredList.cancel(): cancel the inputs while the list has not fired, each time it is asked.
-        if (!core->called && core->canceller)
-            core->canceller(core);
+        // An input that waits on the list itself cancels the list again: a cycle, broken here (Twisted recurses
+        // until Python's recursion limit).
+        if (!core->called && core->canceller && !core->cancellingInputs) {
+            core->cancellingInputs = true;
+            try {
+                core->canceller(core);
+            } catch (...) {
+                core->cancellingInputs = false;
+                throw;
+            }
+            core->cancellingInputs = false;
+        }
         return;
     }
     if (!core->called) {

@@ -154,13 +154,10 @@ struct ChainCore {
     bool called = false;
     bool running = false;
     bool suppressAlreadyCalled = false;
-    /// Twisted's _DebugInfo.failResult: the chain's callbacks last ran to their end (not paused, not handing the
-    /// result on) with a Failure left. Only then does its death log "Unhandled error in Deferred"; a Deferred paused
-    /// before it fired never ran them, and logs nothing.
-    bool endedWithFailure = false;
     /// A DeferredList/gatherResults result: cancel() only runs `canceller` (which cancels the inputs) while unfired,
     /// and does nothing else: the list is then fired by what its inputs do (Twisted's DeferredList.cancel).
     bool cancelsInputsOnly = false;
+    bool cancellingInputs = false; ///< a list's canceller is running: a cancel that comes back to it does nothing
 };
 
 /// WrongThreadError unless called from the chain's thread.
