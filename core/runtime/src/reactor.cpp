@@ -185,17 +185,8 @@ public:
     void traceCall(TraceEventKind kind, ApiKind api, std::uint64_t id, std::uint32_t label, std::int64_t time,
         std::int64_t duration) const noexcept
     {
-        if (TraceSink* sink = trace.get()) {
-            TraceEvent e;
-            e.kind = kind;
-            e.api = api;
-            e.jobId = id;
-            e.labelId = label;
-            e.poolId = traceId;
-            e.timeNs = time;
-            e.durationNs = duration;
-            sink->record(e);
-        }
+        if (TraceSink* sink = trace.get())
+            sink->record(jobEvent(kind, api, id, label, traceId, time, duration));
     }
 
     void drain()
@@ -680,16 +671,9 @@ void ReactorAccess::traceCallback(const std::weak_ptr<ReactorCore>& core, std::u
     std::int64_t start, std::int64_t end) noexcept
 {
     if (auto c = core.lock()) {
-        if (TraceSink* sink = c->trace.get()) {
-            TraceEvent e;
-            e.kind = TraceEventKind::CallbackRan;
-            e.api = ApiKind::DeferToThread;
-            e.poolId = poolId;
-            e.jobId = jobId;
-            e.timeNs = start;
-            e.durationNs = end - start;
-            sink->record(e);
-        }
+        if (TraceSink* sink = c->trace.get())
+            sink->record(
+                jobEvent(TraceEventKind::CallbackRan, ApiKind::DeferToThread, jobId, 0, poolId, start, end - start));
     }
 }
 

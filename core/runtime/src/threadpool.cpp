@@ -98,19 +98,8 @@ public:
     void traceJob(TraceEventKind kind, quint64 id, std::uint32_t label, ApiKind api, int worker, std::int64_t time,
         std::int64_t duration = 0) const noexcept
     {
-        TraceSink* sink = m_trace.get();
-        if (!sink)
-            return;
-        TraceEvent e;
-        e.kind = kind;
-        e.timeNs = time;
-        e.durationNs = duration;
-        e.poolId = m_traceId;
-        e.worker = worker;
-        e.labelId = label;
-        e.jobId = id;
-        e.api = api;
-        sink->record(e);
+        if (TraceSink* sink = m_trace.get())
+            sink->record(jobEvent(kind, api, id, label, m_traceId, time, duration, worker));
     }
 
     // Actions computed under the lock and carried out after releasing it.

@@ -13,6 +13,22 @@
 
 namespace qtwisted::detail {
 
+/// The event a pool or a reactor records for one of its jobs or calls (worker -1: the reactor thread, or none).
+inline TraceEvent jobEvent(TraceEventKind kind, ApiKind api, std::uint64_t jobId, std::uint32_t labelId,
+    std::uint32_t poolId, std::int64_t timeNs, std::int64_t durationNs = 0, std::int32_t worker = -1) noexcept
+{
+    TraceEvent e;
+    e.kind = kind;
+    e.api = api;
+    e.jobId = jobId;
+    e.labelId = labelId;
+    e.poolId = poolId;
+    e.timeNs = timeNs;
+    e.durationNs = durationNs;
+    e.worker = worker;
+    return e;
+}
+
 /// Where a recorder's events wait to be drained. Memory is a fixed set of chunks (capacity events in all). Each
 /// recording thread owns one chunk and appends to it without locks or shared atomics: a plain write and a release
 /// store of the chunk's count, which the consumer reads with an acquire load. Only when its chunk is full does a
