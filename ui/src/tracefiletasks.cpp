@@ -34,7 +34,9 @@ TraceFileTasks::TraceFileTasks(QWidget* dialogParent)
     : QObject(dialogParent)
     , m_dialogParent(dialogParent)
 {
-    Reactor::instance(); // created now, so that it is running by the time a file is opened
+    // Created now, so that it is running by the time a file is opened; its pool starts no thread until then (the
+    // default minimum of 5 would keep 5 idle threads from start-up on), and one open or export at a time needs 2.
+    Reactor::instance().getThreadPool().adjustPoolsize(0, 2);
 }
 
 ThreadPool& TraceFileTasks::threadPool()
