@@ -148,18 +148,8 @@ void cancel(const CorePtr& core)
     checkThread(*core);
     if (core->cancelsInputsOnly) {
         // Twisted's DeferredList.cancel(): cancel the inputs while the list has not fired, each time it is asked.
-        // An input that waits on the list itself cancels the list again: a cycle, broken here (Twisted recurses
-        // until Python's recursion limit).
-        if (!core->called && core->canceller && !core->cancellingInputs) {
-            core->cancellingInputs = true;
-            try {
-                core->canceller(core);
-            } catch (...) {
-                core->cancellingInputs = false;
-                throw;
-            }
-            core->cancellingInputs = false;
-        }
+        if (!core->called && core->canceller)
+            core->canceller(core);
         return;
     }
     if (!core->called) {

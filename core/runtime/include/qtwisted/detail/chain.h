@@ -157,7 +157,6 @@ struct ChainCore {
     /// A DeferredList/gatherResults result: cancel() only runs `canceller` (which cancels the inputs) while unfired,
     /// and does nothing else: the list is then fired by what its inputs do (Twisted's DeferredList.cancel).
     bool cancelsInputsOnly = false;
-    bool cancellingInputs = false; ///< a list's canceller is running: a cancel that comes back to it does nothing
 };
 
 /// WrongThreadError unless called from the chain's thread.

@@ -141,11 +141,17 @@ Deferred<Out> cancellingAll(const QList<Deferred<T>>& inputs)
     weak.reserve(static_cast<std::size_t>(inputs.size()));
     for (const auto& d : inputs)
         weak.push_back(DeferredAccess::core(d));
-    Deferred<Out> out([weak = std::move(weak)](Deferred<Out>&) {
+    // An input that waits on the list itself cancels the list again from inside this loop: a cycle, broken by
+    // `busy` (Twisted recurses until Python's recursion limit). cancelInput() never throws, so `busy` is always reset.
+    Deferred<Out> out([weak = std::move(weak), busy = false](Deferred<Out>&) mutable {
+        if (busy)
+            return;
+        busy = true;
         for (const auto& w : weak) {
             if (auto core = w.lock())
                 cancelInput(core);
         }
+        busy = false;
     });
     DeferredAccess::core(out)->cancelsInputsOnly = true;
     return out;
