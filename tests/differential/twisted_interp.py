@@ -16,6 +16,9 @@ from twisted.logger import globalLogBeginner
 from twisted.python.failure import Failure
 
 
+# The log line that takes a program out of the comparison: a documented divergence arose in it.
+EXCLUDED = "EXCLUDED documented divergence: a callback returned a Deferred whose callbacks are running"
+
 class E1(Exception):
     pass
 
@@ -115,7 +118,13 @@ class Ctx:
             self.table[r["d"]] = d
             return d
         if k == "existing":
-            return self.get(r["d"])
+            d = self.get(r["d"])
+            if d._runningCallbacks and not d.paused and not isinstance(getattr(d, "result", None), Deferred):
+                # docs/design.md line 202, row "a callback returning a Deferred whose own callbacks are still
+                # running": Twisted takes the result that Deferred's running callback was given, qtwisted waits
+                # for its callbacks to end. Only Twisted can see this moment; run.py leaves such a program out.
+                self.log(EXCLUDED)
+            return d
         raise ValueError(k)
 
     def add(self, i, kind, spec):

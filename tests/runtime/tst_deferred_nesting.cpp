@@ -442,6 +442,35 @@ private Q_SLOTS:
         QCOMPARE(failure->message(), u"callback raised exception"_s);
     }
 
+    // Divergence (docs/design.md, "Divergences from Twisted 22.4", row "a callback returning a Deferred whose own
+    // callbacks are still running"). In Twisted 22.4 d2 takes the 16 that d1's running callback was given (the
+    // same Python object) and d1 goes on to 21: `d1 21 d2 16`. A value is moved into the callback that receives
+    // it, so qtwisted makes d2 wait, as Twisted does for a paused Deferred: d1's callbacks finish, then d2 takes
+    // what they leave (21) and d1 holds nothing.
+    void callbackReturningARunningDeferredWaitsForItsCallbacks()
+    {
+        Deferred<int> d1;
+        Deferred<int> d2;
+        QList<int> seen;
+        d1.addCallback([&](int v) {
+            d2.callback(v); // d2's callback returns d1, whose callbacks are running right here
+            seen.append(v);
+            return v;
+        });
+        auto d1Tail = d1.addCallback([&](int v) {
+            seen.append(v);
+            return v + 5;
+        });
+        auto d2Tail = d2.addCallback([&](int) { return d1; });
+        std::optional<int> d2Result;
+        d2Tail.addCallback([&](int v) { d2Result = v; });
+        d1.callback(16);
+        QCOMPARE(seen, (QList<int> { 16, 16 }));
+        QCOMPARE(d2Result, std::optional<int>(21));
+        // d1 handed its result to d2: a handle of its old type now refuses to add a callback.
+        QVERIFY_THROWS_EXCEPTION(ChainTypeError, d1Tail.addCallback([](int v) { return v; }));
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // chainDeferred
 
