@@ -447,12 +447,41 @@ void TraceData::append(std::span<const TraceEvent> events)
             see(t);
             onResize(e);
             break;
+        case TraceEventKind::FindingStarted:
+        case TraceEventKind::FindingEnded:
+            see(t);
+            onFinding(e, t);
+            break;
         }
     }
     applyDeltas();
     updateStatuses(changesBefore);
     if (lanesChanged || m_lanes.size() != lanesBefore)
         updateLaneOrder();
+}
+
+void TraceData::onFinding(const TraceEvent& e, std::int64_t t)
+{
+    auto it = std::find_if(m_findings.begin(), m_findings.end(), [&e](const FindingRecord& f) { return f.id == e.jobId; });
+    if (it == m_findings.end()) {
+        m_findings.push_back(FindingRecord {});
+        it = std::prev(m_findings.end());
+        it->id = e.jobId;
+        it->startNs = t;
+    }
+    it->rule = static_cast<DiagnosticRule>(e.newMin);
+    it->severity = static_cast<DiagnosticSeverity>(e.newMax);
+    it->message = TraceStrings::text(e.labelId);
+    it->pool = e.poolId ? TraceStrings::text(e.poolId) : QString();
+    it->suggestedMaxThreads = e.oldMax;
+    it->worker = e.worker;
+    if (e.kind == TraceEventKind::FindingEnded) {
+        const std::int64_t d = clampDuration(e.durationNs);
+        see(t + d);
+        it->endNs = t + d;
+    }
+    std::stable_sort(m_findings.begin(), m_findings.end(),
+        [](const FindingRecord& a, const FindingRecord& b) { return a.startNs < b.startNs; });
 }
 
 void TraceData::updateStatuses(std::size_t changesBefore)

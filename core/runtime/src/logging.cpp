@@ -6,4 +6,5 @@ namespace qtwisted {
 Q_LOGGING_CATEGORY(lcDeferred, "qtwisted.deferred")
 Q_LOGGING_CATEGORY(lcReactor, "qtwisted.reactor")
 Q_LOGGING_CATEGORY(lcThreadPool, "qtwisted.threadpool")
+Q_LOGGING_CATEGORY(lcDiagnostics, "qtwisted.diagnostics")
 } // namespace qtwisted

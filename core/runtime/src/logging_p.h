@@ -8,4 +8,5 @@ namespace qtwisted {
 Q_DECLARE_LOGGING_CATEGORY(lcDeferred)
 Q_DECLARE_LOGGING_CATEGORY(lcReactor)
 Q_DECLARE_LOGGING_CATEGORY(lcThreadPool)
+Q_DECLARE_LOGGING_CATEGORY(lcDiagnostics)
 } // namespace qtwisted

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "callqueue_p.h"
+#include "diagnostics_p.h"
 #include "logging_p.h"
 #include "timerqueue_p.h"
 #include "trace_p.h"
@@ -35,6 +36,7 @@ namespace {
 enum class State { NotStarted, Running, Stopping, Stopped };
 
 const QEvent::Type kDrainEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
+const QEvent::Type kDiagnosticsProbeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
 const QEvent::Type kProbeEvent = static_cast<QEvent::Type>(QEvent::registerEventType());
 
 constexpr double kMaxDelaySeconds = 3.0e9; // ~95 years: keeps deadlines far inside qint64 nanoseconds
@@ -130,7 +132,10 @@ public:
         timer->setTimerType(Qt::PreciseTimer);
         QObject::connect(timer, &QTimer::timeout, waker, [this] {
             const std::int64_t workStart = stallClockStart();
+            const bool watched = beginWatchedWork();
             runDueCalls();
+            if (watched)
+                endWatchedWork();
             stallClockStop(workStart);
         });
         // Embedded mode: find out whether the application spins the loop itself (see probe()).
@@ -174,8 +179,13 @@ public:
     /// Gives a traced call its id and label; returns the time it was queued (0 when nothing is attached).
     std::int64_t stampCall(Call& call, ApiKind api) noexcept
     {
-        if (!trace.get())
+        if (!trace.get()) {
+            if (watch.enabled.load(std::memory_order_relaxed)) { // a monitor names the running call by its label
+                call.label = ScopedJobLabel::current();
+                call.api = api;
+            }
             return 0;
+        }
         call.id = nextCallId.fetch_add(1, std::memory_order_relaxed);
         call.label = ScopedJobLabel::current();
         call.api = api;
@@ -197,9 +207,12 @@ public:
             return;
         }
         CallBatch batch = calls.take();
+        const bool watched = beginWatchedWork();
         // Counted per batch, so that the books cost no atomic operation per call.
         BatchCount counts;
         for (Call& call : batch) {
+            if (watched)
+                noteWatchedCall(call);
             if (call.id == 0 || !trace.get()) {
                 counts.add(call, runGuarded(call.fn, "reactor call"));
                 continue;
@@ -217,7 +230,47 @@ public:
         // before the calls queued meanwhile, which wait for the next iteration.
         if (const auto due = timers.nextDue(); due && *due <= steadyNowNs())
             runDueCalls();
+        if (watched)
+            endWatchedWork();
         stallClockStop(workStart);
+    }
+
+    // ---- what a DiagnosticsMonitor samples (diagnostics_p.h) ----------------------------------------------------
+
+    /// The reactor thread leaves its loop for a batch of work; true when a monitor watches (then call
+    /// endWatchedWork() when the batch is done). Nested batches (a call spinning the loop) keep the outer start.
+    bool beginWatchedWork() noexcept
+    {
+        if (!watch.enabled.load(std::memory_order_relaxed))
+            return false;
+        if (watchDepth++ == 0)
+            watch.busySince.store(traceNow(), std::memory_order_relaxed);
+        return true;
+    }
+
+    void endWatchedWork() noexcept
+    {
+        if (--watchDepth == 0) {
+            watch.busySince.store(0, std::memory_order_relaxed);
+            watch.callWork.store(ReactorWork::None, std::memory_order_relaxed);
+        }
+    }
+
+    void noteWatchedCall(const Call& call) noexcept
+    {
+        ReactorWork work = ReactorWork::Delivery;
+        if (call.counted)
+            work = call.api == ApiKind::BlockingCallFromThread ? ReactorWork::BlockingCallFromThread
+                                                                : ReactorWork::CallFromThread;
+        noteWatchedWork(work, call.id, call.label);
+    }
+
+    void noteWatchedWork(ReactorWork work, std::uint64_t id, std::uint32_t label) noexcept
+    {
+        watch.callId.store(id, std::memory_order_relaxed);
+        watch.callLabel.store(label, std::memory_order_relaxed);
+        watch.callWork.store(work, std::memory_order_relaxed);
+        watch.callSeq.store(watch.callSeq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
 
     ReactorStats stats() const { return calls.stats(); }
@@ -232,6 +285,7 @@ public:
 
     std::uint64_t postBlocking(const std::shared_ptr<BlockingCallBase>& blocked, Task task)
     {
+        blocked->waiter = QThread::currentThread();
         Call call { std::move(task) };
         call.counted = true;
         call.api = ApiKind::BlockingCallFromThread;
@@ -291,10 +345,22 @@ public:
     {
         const std::vector<std::weak_ptr<BlockingCallBase>> waiting = calls.closeToPublic();
         const Failure failure = Failure::make(ReactorNotRunning("the reactor shut down while this thread waited"));
+        QStringList released;
+        const std::shared_ptr<DiagnosticsListener> heard = listener();
         for (const auto& w : waiting) {
-            if (auto call = w.lock())
-                call->failWith(failure);
+            auto call = w.lock();
+            if (!call || !call->pending())
+                continue;
+            if (heard) {
+                QString name = call->waiter ? call->waiter->objectName() : QString();
+                if (name.isEmpty())
+                    name = QStringLiteral("thread 0x%1").arg(reinterpret_cast<quintptr>(call->waiter), 0, 16);
+                released.append(name);
+            }
+            call->failWith(failure);
         }
+        if (heard && !released.isEmpty())
+            heard->shutdownWithBlockedCallers(released);
     }
 
     // ---- timed calls -----------------------------------------------------------------------------------------
@@ -344,7 +410,12 @@ public:
         const State s = state.load(std::memory_order_acquire);
         if (s != State::Running && s != State::Stopping)
             return;
-        timers.runDue(steadyNowNs(), [](Task& fn) { runGuarded(fn, "delayed call"); });
+        const bool watched = watch.enabled.load(std::memory_order_relaxed);
+        timers.runDue(steadyNowNs(), [this, watched](Task& fn) {
+            if (watched)
+                noteWatchedWork(ReactorWork::DelayedCall, 0, 0);
+            runGuarded(fn, "delayed call");
+        });
         rearm();
     }
 
@@ -587,6 +658,16 @@ public:
     const std::uint32_t traceId = TraceStrings::intern(QStringLiteral("qtwisted.reactor"));
     std::atomic<std::uint64_t> nextCallId { 1 };
     std::int64_t awakeAt = 0; // reactor thread
+    ReactorWatch watch;
+    int watchDepth = 0; // reactor thread
+    std::mutex listenerMutex;
+    std::shared_ptr<DiagnosticsListener> diagnostics; // guarded by listenerMutex
+
+    std::shared_ptr<DiagnosticsListener> listener()
+    {
+        std::lock_guard lock(listenerMutex);
+        return diagnostics;
+    }
     bool stallWatch = false; // reactor thread
 
     TimerQueue timers; // reactor thread
@@ -613,6 +694,10 @@ bool Waker::event(QEvent* e)
     }
     if (e->type() == kProbeEvent) {
         m_core->probe();
+        return true;
+    }
+    if (e->type() == kDiagnosticsProbeEvent) {
+        m_core->watch.probeAnswered.store(traceNow(), std::memory_order_relaxed);
         return true;
     }
     return QObject::event(e);
@@ -709,7 +794,13 @@ void BlockingCallBase::wait() noexcept
 {
     if (answerSoon)
         pollForAnswer(ready, kBlockedPoll);
-    ready.acquire(); // returns at once if the answer came while polling
+    if (ready.poll()) {
+        ready.acquire(); // answered while polling
+        return;
+    }
+    enterBlockedWait(); // a pool worker: its pool may lend a worker in its place
+    ready.acquire();
+    leaveBlockedWait();
 }
 
 bool BlockingCallBase::waitFor(std::chrono::milliseconds timeout) noexcept
@@ -719,7 +810,45 @@ bool BlockingCallBase::waitFor(std::chrono::milliseconds timeout) noexcept
         ready.acquire();
         return true;
     }
-    return ready.try_acquire_for(timeout - (std::chrono::steady_clock::now() - start));
+    enterBlockedWait();
+    const bool answered = ready.try_acquire_for(timeout - (std::chrono::steady_clock::now() - start));
+    leaveBlockedWait();
+    return answered;
+}
+
+ReactorWatch& reactorWatch(ReactorCore& core)
+{
+    return core.watch;
+}
+
+bool reactorLoopRunning(ReactorCore& core)
+{
+    const State s = core.state.load(std::memory_order_acquire);
+    return s == State::Running || s == State::Stopping;
+}
+
+bool postReactorProbe(const std::weak_ptr<ReactorCore>& core)
+{
+    auto c = core.lock();
+    if (!c)
+        return false;
+    c->watch.probeSent.store(traceNow(), std::memory_order_relaxed);
+    QCoreApplication::postEvent(c->waker, new QEvent(kDiagnosticsProbeEvent));
+    return true;
+}
+
+void recordReactorEvent(const std::weak_ptr<ReactorCore>& core, const TraceEvent& event)
+{
+    if (auto c = core.lock()) {
+        if (TraceSink* sink = c->trace.get())
+            sink->record(event);
+    }
+}
+
+void setReactorListener(ReactorCore& core, const std::shared_ptr<DiagnosticsListener>& listener)
+{
+    std::lock_guard lock(core.listenerMutex);
+    core.diagnostics = listener;
 }
 
 } // namespace detail

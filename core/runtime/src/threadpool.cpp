@@ -1,10 +1,12 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "diagnostics_p.h"
 #include "logging_p.h"
 #include "noise_p.h"
 #include "trace_p.h"
 
 #include <qtwisted/detail/signal.h>
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/errors.h>
 #include <qtwisted/threadpool.h>
 
@@ -39,6 +41,8 @@ struct Job {
     quint64 id = 0;
     std::uint32_t label = 0;
     ApiKind api = ApiKind::CallInThread;
+    std::int64_t queuedNs = 0; // only while monitored
+    bool expectedLong = false; // only while monitored
 };
 
 /// How long one idle worker polls for work before it sleeps (see ThreadPoolState::idleWait): about two futex
@@ -52,7 +56,17 @@ struct Worker {
     bool dispatched = false; // woken or started because a job waits
     bool woken = false; // of those: woken from idle (counted in m_waking)
     bool retire = false;
+    bool blocked = false; // waits in blockingCallFromThread (counted in m_blocked)
+    // The job it runs, for a monitor (kept only while monitored; guarded by the pool's mutex).
+    bool running = false;
+    bool expectedLong = false;
+    quint64 jobId = 0;
+    std::uint32_t label = 0;
+    std::int64_t startedNs = 0;
 };
+
+/// Wait samples a pool keeps between two snapshots of its monitor (the oldest half goes past this).
+constexpr std::size_t kMaxWaitSamples = 8192;
 
 void validateSizes(int minThreads, int maxThreads)
 {
@@ -64,7 +78,8 @@ void validateSizes(int minThreads, int maxThreads)
         throw std::invalid_argument("ThreadPool: minimum thread count must not exceed the maximum");
 }
 
-thread_local const PoolState* t_currentPool = nullptr;
+thread_local PoolState* t_currentPool = nullptr;
+thread_local Worker* t_currentWorker = nullptr;
 thread_local bool t_tracingJob = false;
 thread_local std::int64_t t_jobEnd = 0;
 
@@ -152,10 +167,15 @@ public:
             ++m_startingIdle;
         ++m_workers;
         ++m_threadsAlive;
+        m_allWorkers.push_back(w);
         return w;
     }
 
-    /// Wakes or starts workers for queued jobs, idle ones first, never more than max at once.
+    /// How many workers may run jobs: the maximum, plus (compensating) one for each worker blocked in
+    /// blockingCallFromThread, at most the maximum again.
+    int capLocked() const noexcept { return m_max + (m_compensate ? std::min(m_blocked, m_max) : 0); }
+
+    /// Wakes or starts workers for queued jobs, idle ones first, never more than capLocked() at once.
     /// A submitter wakes one idle worker at most while another woken one is still on its way: that one, once it took
     /// its job, wakes the next for what is left (see workerLoop). A burst of submissions from the reactor thread then
     /// costs it one wake-up, and the other wake-ups happen on worker threads, in parallel with it.
@@ -163,7 +183,8 @@ public:
     {
         if (!m_started)
             return;
-        while (static_cast<std::size_t>(m_dispatching) < m_backlog.size() && m_busy + m_dispatching < m_max) {
+        const int cap = capLocked();
+        while (static_cast<std::size_t>(m_dispatching) < m_backlog.size() && m_busy + m_dispatching < cap) {
             if (!m_idle.empty()) {
                 if (fromSubmit && m_waking > 0)
                     break;
@@ -187,7 +208,7 @@ public:
                 --m_startingIdle;
                 ++m_startingClaimed;
                 ++m_dispatching;
-            } else if (m_workers < m_max) {
+            } else if (m_workers < cap) {
                 a.spawn.push_back(newWorkerLocked(true));
             } else {
                 break;
@@ -197,7 +218,7 @@ public:
         while (!m_closing && m_workers < m_min)
             a.spawn.push_back(newWorkerLocked(false));
         // Idle workers above the maximum retire at once; busy ones do after their job.
-        while (m_workers > m_max && !m_idle.empty()) {
+        while (m_workers > cap && !m_idle.empty()) {
             Worker* w = m_idle.back();
             m_idle.pop_back();
             if (w == m_spinner)
@@ -242,6 +263,7 @@ public:
     void workerLoop(Worker* w)
     {
         t_currentPool = this;
+        t_currentWorker = w;
         std::unique_lock lock(m_mutex);
         const QString threadName = QStringLiteral("PoolThread-%1-%2").arg(m_name).arg(w->index);
         QThread::currentThread()->setObjectName(threadName);
@@ -272,15 +294,18 @@ public:
             }
             if (w->retire)
                 break;
-            if (m_workers > m_max) {
+            if (m_workers > capLocked()) {
                 --m_workers; // shrunk while we were busy: retire after the job, never during it
                 break;
             }
-            if (!m_backlog.empty() && m_busy < m_max) {
+            if (!m_backlog.empty() && m_busy < capLocked()) {
                 Job job = std::move(m_backlog.front());
                 m_backlog.pop_front();
                 QTWISTED_NOISE();
                 ++m_busy;
+                ++m_startedJobs;
+                if (m_monitored.load(std::memory_order_relaxed) > 0)
+                    noteStartLocked(w, job);
                 Actions chain; // more jobs waiting: wake the next worker for them (see dispatchLocked)
                 if (!m_backlog.empty())
                     dispatchLocked(chain);
@@ -309,6 +334,7 @@ public:
                 job.onCancel.reset();
                 lock.lock();
                 --m_busy;
+                w->running = false;
                 ++(ok ? m_completed : m_failed);
                 if (m_closing) {
                     // Draining for stop(): when the backlog is done, idle workers must go and the reactor hear of it.
@@ -333,6 +359,7 @@ public:
         if (!m_closing && !m_backlog.empty())
             dispatchLocked(handover);
         --m_threadsAlive;
+        m_allWorkers.erase(std::find(m_allWorkers.begin(), m_allWorkers.end(), w));
         const bool last = m_threadsAlive == 0;
         lock.unlock();
         if (!handover.wake.empty() || !handover.spawn.empty())
@@ -340,6 +367,7 @@ public:
         trace(TraceEventKind::WorkerRetired, nullptr, w->index, traceNow());
         delete w;
         t_currentPool = nullptr;
+        t_currentWorker = nullptr;
         if (last)
             m_allGone.notify_all();
     }
@@ -408,7 +436,10 @@ public:
         Actions a;
         quint64 id = 0;
         const std::uint32_t label = ScopedJobLabel::current();
-        const std::int64_t queued = m_trace.get() ? traceNow() : 0;
+        const bool monitored = m_monitored.load(std::memory_order_relaxed) > 0;
+        const bool traced = m_trace.get() != nullptr;
+        const std::int64_t now = traced || monitored ? traceNow() : 0;
+        const std::int64_t queued = traced ? now : 0;
         {
             std::lock_guard lock(m_mutex);
             ++m_submitted;
@@ -418,7 +449,8 @@ public:
                     QStringLiteral("thread pool '%1' is stopped and accepts no work").arg(m_name).toStdString());
             }
             id = m_nextJobId++;
-            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api });
+            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api, monitored ? now : 0,
+                monitored && ScopedExpectedLongJobs::active() });
             QTWISTED_NOISE();
             dispatchLocked(a, true);
         }
@@ -542,11 +574,99 @@ public:
         waitForThreadsGone(tids);
     }
 
+    // ---- diagnostics -------------------------------------------------------------------------------------------
+
+    void noteStartLocked(Worker* w, const Job& job)
+    {
+        const std::int64_t now = traceNow();
+        w->running = true;
+        w->jobId = job.id;
+        w->label = job.label;
+        w->startedNs = now;
+        w->expectedLong = job.expectedLong;
+        if (job.queuedNs == 0)
+            return; // queued before the monitor came
+        if (m_waits.size() >= kMaxWaitSamples)
+            m_waits.erase(m_waits.begin(), m_waits.begin() + static_cast<std::ptrdiff_t>(kMaxWaitSamples / 2));
+        m_waits.push_back(WaitSample { now, now - job.queuedNs, job.label });
+    }
+
+    /// The calling worker enters (or leaves) a wait in blockingCallFromThread: compensating, the pool may start a
+    /// worker in its place for the backlog.
+    void setBlocked(Worker* w, bool blocked)
+    {
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            if (w->blocked == blocked)
+                return;
+            w->blocked = blocked;
+            m_blocked += blocked ? 1 : -1;
+            if (blocked && !m_backlog.empty())
+                dispatchLocked(a);
+        }
+        perform(a);
+    }
+
+    void setCompensated(bool on)
+    {
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            m_compensate = on;
+            dispatchLocked(a);
+        }
+        perform(a);
+    }
+
+    bool compensated() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_compensate;
+    }
+
+    void setMonitored(bool on)
+    {
+        std::lock_guard lock(m_mutex);
+        m_monitored.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
+        if (m_monitored.load(std::memory_order_relaxed) == 0)
+            m_waits.clear();
+    }
+
+    void snapshot(PoolSnapshot& out)
+    {
+        std::lock_guard lock(m_mutex);
+        out.name = m_name;
+        out.max = m_max;
+        out.workers = m_workers;
+        out.busy = m_busy;
+        out.blocked = m_blocked;
+        out.lent = m_compensate && m_blocked > 0 ? std::max(0, m_workers - m_max) : 0;
+        out.backlog = static_cast<int>(m_backlog.size());
+        out.started = m_started && !m_joined;
+        out.compensated = m_compensate;
+        out.startedJobs = m_startedJobs;
+        out.submitted = m_submitted;
+        out.finishedJobs = m_completed + m_failed;
+        out.oldestQueuedNs = m_backlog.empty() ? 0 : m_backlog.front().queuedNs;
+        out.queuedHead.clear();
+        for (std::size_t k = 0; k < m_backlog.size() && k < 8; ++k)
+            out.queuedHead.push_back(m_backlog[k].id);
+        out.workersNow.clear();
+        for (const Worker* w : m_allWorkers) {
+            out.workersNow.push_back(
+                WorkerSample { w->index, w->running, w->blocked, w->expectedLong, w->jobId, w->label, w->startedNs });
+        }
+        out.waits.clear();
+        out.waits.swap(m_waits);
+    }
+
     PoolStats stats() const
     {
         std::lock_guard lock(m_mutex);
         PoolStats s;
         s.busy = m_busy;
+        s.blocked = m_blocked;
         s.workers = m_workers;
         s.idle = m_workers - m_busy;
         s.backlog = static_cast<int>(m_backlog.size());
@@ -593,6 +713,12 @@ private:
     std::function<void()> m_whenDrained;
     int m_min;
     int m_max;
+    int m_blocked = 0; // busy workers waiting in blockingCallFromThread
+    bool m_compensate = true;
+    std::atomic<int> m_monitored { 0 }; // written under m_mutex, read without it at submission
+    std::vector<Worker*> m_allWorkers; // every worker loop not yet returned
+    std::vector<WaitSample> m_waits; // while monitored: waits since the last snapshot
+    quint64 m_startedJobs = 0;
     int m_workers = 0; // alive and not retiring: idle + busy + starting
     int m_threadsAlive = 0; // worker loops not yet returned
     int m_busy = 0;
@@ -617,6 +743,42 @@ private:
     bool m_closing = false;
     bool m_joined = false;
 };
+
+void setPoolMonitored(PoolState& pool, bool on)
+{
+    pool.setMonitored(on);
+}
+
+bool snapshotPool(const std::weak_ptr<PoolState>& pool, PoolSnapshot& out)
+{
+    auto p = pool.lock();
+    if (!p)
+        return false;
+    p->snapshot(out);
+    return true;
+}
+
+std::weak_ptr<PoolState> poolStateOf(ThreadPool& pool)
+{
+    return PoolAccess::state(pool);
+}
+
+void enterBlockedWait() noexcept
+{
+    if (!t_currentPool || !t_currentWorker)
+        return;
+    try {
+        t_currentPool->setBlocked(t_currentWorker, true);
+    } catch (...) {
+        logJobFailure(Failure::current(), "lending a worker for a blocked one"); // out of memory or threads
+    }
+}
+
+void leaveBlockedWait() noexcept
+{
+    if (t_currentPool && t_currentWorker)
+        t_currentPool->setBlocked(t_currentWorker, false); // no dispatch, nothing that allocates
+}
 
 quint64 PoolAccess::submit(ThreadPool& pool, UniqueFunction<bool()> run, Task onCancel, ApiKind api)
 {
@@ -742,6 +904,16 @@ QString ThreadPool::dumpStats() const
         .arg(s.idle)
         .arg(s.busy)
         .arg(s.workers);
+}
+
+void ThreadPool::setBlockedWorkersCompensated(bool compensated)
+{
+    m_d->setCompensated(compensated);
+}
+
+bool ThreadPool::blockedWorkersCompensated() const
+{
+    return m_d->compensated();
 }
 
 QThreadPool* ThreadPool::qThreadPool() const

@@ -28,6 +28,7 @@ struct PoolStats {
     int busy = 0; ///< workers running a job
     int workers = 0; ///< idle + busy
     int backlog = 0; ///< jobs waiting for a worker
+    int blocked = 0; ///< of the busy workers: those waiting in blockingCallFromThread
     quint64 completed = 0; ///< jobs that returned
     quint64 failed = 0; ///< jobs that threw
     quint64 cancelled = 0; ///< jobs removed from the backlog without running
@@ -91,6 +92,13 @@ public:
 
     /// Changes the sizes live (see docs/design.md); invalid values throw std::invalid_argument, nothing changed.
     void adjustPoolsize(std::optional<int> minThreads = {}, std::optional<int> maxThreads = {});
+
+    /// Whether a worker waiting in blockingCallFromThread stops counting against maxThreads (default: true).
+    /// While it waits, the pool may run one more worker in its place, up to maxThreads extra in all, so that a
+    /// job the reactor waits for is never stuck behind workers that wait for the reactor (the deadlock of
+    /// docs/diagnostics.md). false: Twisted's hard maximum.
+    void setBlockedWorkersCompensated(bool compensated);
+    bool blockedWorkersCompensated() const;
 
     /// Refuses new work, drains the backlog, joins every worker. Second call: no-op.
     /// WrongThreadError from a worker of this pool.

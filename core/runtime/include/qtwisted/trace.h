@@ -36,6 +36,11 @@ enum class TraceEventKind : std::uint8_t {
     WorkerRetired, ///< a worker thread ended
     PoolResized, ///< min/max changed: oldMin, oldMax -> newMin, newMax; by = labelId
     BlockingWait, ///< a thread waited in blockingCallFromThread (time = start, duration)
+    /// A DiagnosticsMonitor finding began (time = start): jobId = the finding's id, labelId = its message,
+    /// poolId = its pool (0: the reactor), newMin = DiagnosticRule, newMax = DiagnosticSeverity,
+    /// oldMax = the suggested maximum (0: none), worker = the first worker involved (-1: none)
+    FindingStarted,
+    FindingEnded, ///< the same finding ended (time = start, duration = its length; fields as FindingStarted)
 };
 
 /// One recorded event. Reactor-side jobs (callFromThread, blockingCallFromThread) have worker -1. Plain data, fixed

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/trace.h>
 
 #include <QString>
@@ -124,6 +125,20 @@ struct ReactorLane {
     bool operator==(const ReactorLane&) const = default;
 };
 
+/// A DiagnosticsMonitor finding as the trace tells it (FindingStarted, FindingEnded).
+struct FindingRecord {
+    quint64 id = 0;
+    DiagnosticRule rule = DiagnosticRule::ReactorStall;
+    DiagnosticSeverity severity = DiagnosticSeverity::Warning;
+    QString message;
+    QString pool; ///< empty: the reactor
+    int suggestedMaxThreads = 0; ///< 0: none
+    std::int32_t worker = -1; ///< the first worker involved, -1: none
+    std::int64_t startNs = kNoTime;
+    std::int64_t endNs = kNoTime; ///< kNoTime while ongoing
+    bool operator==(const FindingRecord&) const = default;
+};
+
 struct StepPoint {
     std::int64_t timeNs = 0;
     std::int64_t value = 0; ///< from timeNs on
@@ -238,6 +253,8 @@ public:
     /// The jobs of a lane overlapping [t0, t1], sorted by start (binary search).
     std::span<const Interval> intervalsIn(std::int32_t lane, std::int64_t t0, std::int64_t t1) const noexcept;
     const ReactorLane& reactor() const noexcept { return m_reactor; }
+    /// Diagnostics findings, in the order they began.
+    const std::vector<FindingRecord>& findings() const noexcept { return m_findings; }
 
     std::span<const PoolSeries> pools() const noexcept { return m_pools; }
     /// The series of a pool, or nullptr.
@@ -279,6 +296,7 @@ private:
     void touch(std::int32_t row, std::size_t rowsBefore);
     void onJobEvent(const TraceEvent& e, std::size_t rowsBefore);
     void onResize(const TraceEvent& e);
+    void onFinding(const TraceEvent& e, std::int64_t t);
     void applyDeltas();
     void rebuildMax(PoolSeries& pool);
     void growIndex();
@@ -294,6 +312,7 @@ private:
     std::vector<std::int32_t> m_laneOrder; ///< laneOrder()
     std::map<std::pair<std::uint32_t, std::int32_t>, std::int32_t> m_laneIndex;
     ReactorLane m_reactor;
+    std::vector<FindingRecord> m_findings;
     std::vector<PoolSeries> m_pools;
     std::vector<ResizeMarker> m_resizes;
     std::vector<std::uint32_t> m_changeLog;

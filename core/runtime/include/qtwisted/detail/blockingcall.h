@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdint>
 
+class QThread;
+
 namespace qtwisted::detail {
 
 /// A thread blocked in blockingCallFromThread(): whoever claims it first (the reactor with the result, shutdown with
@@ -60,6 +62,8 @@ struct BlockingCallBase {
     /// Set by the caller's thread when it queued the call: no other call was waiting for the reactor, so the
     /// answer is likely to come within microseconds and wait() polls for it first.
     bool answerSoon = false;
+    /// The waiting thread (for a diagnostics monitor's report when shutdown releases it).
+    QThread* waiter = nullptr;
 
 protected:
     virtual void setFailure(const Failure& failure) noexcept = 0;
