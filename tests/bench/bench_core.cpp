@@ -6,6 +6,7 @@
 //   bench_core [--quick] [--rounds N] [--json] [--only key,key]
 #include "../../core/runtime/src/traceclock_p.h"
 
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/threads.h>
@@ -62,6 +63,32 @@ struct Sizes {
 };
 Sizes g;
 
+/// `--only diagnostics`: the same workloads with a DiagnosticsMonitor attached (g_monitored), to compare.
+bool g_monitored = false;
+
+/// Attaches a DiagnosticsMonitor (default thresholds) to `reactor`, or to a reactor of its own watching `pool`,
+/// while g_monitored is set.
+class MaybeMonitor {
+public:
+    explicit MaybeMonitor(Reactor& reactor)
+    {
+        if (g_monitored)
+            m_monitor.emplace(reactor);
+    }
+    explicit MaybeMonitor(ThreadPool& pool)
+    {
+        if (!g_monitored)
+            return;
+        m_reactor.emplace();
+        m_monitor.emplace(*m_reactor);
+        m_monitor->watch(pool);
+    }
+
+private:
+    std::optional<Reactor> m_reactor;
+    std::optional<DiagnosticsMonitor> m_monitor;
+};
+
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
@@ -110,6 +137,7 @@ double rssKiB()
 double callFromThreadThroughput(int producers, int calls = 0)
 {
     Reactor reactor;
+    MaybeMonitor monitor(reactor);
     int ran = 0;
     const int n = (calls > 0 ? calls : g.calls) / producers * producers;
     Clock::time_point t0;
@@ -170,6 +198,7 @@ double invokeMethodThroughput(int producers)
 double callFromThreadLatencyUs()
 {
     Reactor reactor;
+    MaybeMonitor monitor(reactor);
     std::vector<double> samples;
     samples.reserve(static_cast<std::size_t>(g.samples));
     std::thread producer;
@@ -231,6 +260,7 @@ enum class PoolLoad {
 double poolThroughput(PoolLoad load, int jobNs = 0)
 {
     ThreadPool pool(4, 4, QStringLiteral("bench"));
+    MaybeMonitor monitor(pool);
     TraceRecorder recorder(1 << 20);
     if (load == PoolLoad::Recorder)
         recorder.attach(pool);
@@ -293,6 +323,7 @@ double qtPoolThroughput()
 double deferToThreadRoundTripUs()
 {
     Reactor reactor;
+    MaybeMonitor monitor(reactor);
     std::vector<double> samples;
     samples.reserve(static_cast<std::size_t>(g.samples));
     std::function<void()> next;
@@ -379,6 +410,7 @@ double deferToThreadInFlight()
 {
     constexpr int kInFlight = 1000;
     Reactor reactor;
+    MaybeMonitor monitor(reactor);
     reactor.suggestThreadPoolSize(4);
     const int total = g.inflightTotal;
     int issued = 0;
@@ -448,6 +480,7 @@ double watcherInFlight()
 std::pair<double, double> blockingCalls(int workers, int perWorker)
 {
     Reactor reactor;
+    MaybeMonitor monitor(reactor);
     reactor.suggestThreadPoolSize(workers);
     std::vector<std::vector<double>> samples(static_cast<std::size_t>(workers));
     std::atomic<int> finished { 0 };
@@ -768,6 +801,18 @@ void printRows()
         { "RSS growth after the flood", "rss_flood_growth_pct", nullptr, "%", false, "<= 10 %" },
         { "recorder, 1 thread recording", "recorder_1t", nullptr, "events/s", true, "(info)" },
         { "recorder, 4 threads recording", "recorder_4t", nullptr, "events/s", true, "(info)" },
+        { "monitored: callFromThread, 1 producer", "mon_cft_throughput", "plain_cft_throughput", "calls/s", true,
+            ">= 0.97x" },
+        { "monitored: callFromThread, 4 producers", "mon_cft_throughput_4p", "plain_cft_throughput_4p", "calls/s", true,
+            ">= 0.97x" },
+        { "monitored: callFromThread latency", "mon_cft_latency_us", "plain_cft_latency_us", "us", false, "<= 1.03x" },
+        { "monitored: callInThread, 4 workers", "mon_cit_throughput", "plain_cit_throughput", "jobs/s", true,
+            ">= 0.97x" },
+        { "monitored: deferToThread round trip", "mon_dtt_roundtrip_us", "plain_dtt_roundtrip_us", "us", false,
+            "<= 1.03x" },
+        { "monitored: deferToThread, 1000 in flight", "mon_dtt_inflight_throughput", "plain_dtt_inflight_throughput",
+            "/s", true, ">= 0.97x" },
+        { "monitored: blockingCallFromThread, 1 worker", "mon_bcft_us", "plain_bcft_us", "us", false, "<= 1.03x" },
     };
     std::printf("%-38s %26s %26s %22s  %s\n", "workload", "qtwisted median [min-max]", "Qt median [min-max]",
         "ratio median [min-max]", "target");
@@ -813,7 +858,7 @@ int main(int argc, char** argv)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the per-round values as JSON."));
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral("Comma-separated groups: cft, latency, pool, roundtrip, inflight, blocking, makespan, resize, "
-                       "flood, recorder."),
+                       "flood, recorder, diagnostics (each workload with and without a DiagnosticsMonitor)."),
         QStringLiteral("groups"));
     parser.addOptions({ quick, rounds, json, only });
     parser.process(app);
@@ -848,6 +893,21 @@ int main(int argc, char** argv)
             traceClock);
 
     for (int r = 0; r < nRounds; ++r) {
+        if (!g_only.empty() && wanted("diagnostics")) {
+            // Monitored and plain alternate within the round, the order flipped every round.
+            for (int k = 0; k < 2; ++k) {
+                g_monitored = (k + r) % 2 == 0;
+                const std::string p = g_monitored ? "mon_" : "plain_";
+                put(p + "cft_throughput", callFromThreadThroughput(1));
+                put(p + "cft_throughput_4p", callFromThreadThroughput(4));
+                put(p + "cft_latency_us", callFromThreadLatencyUs());
+                put(p + "cit_throughput", poolThroughput(PoolLoad::Empty));
+                put(p + "dtt_roundtrip_us", deferToThreadRoundTripUs());
+                put(p + "dtt_inflight_throughput", deferToThreadInFlight());
+                put(p + "bcft_us", blockingCalls(1, g.samples).first);
+            }
+            g_monitored = false;
+        }
         if (wanted("cft")) {
             put("cft_throughput", callFromThreadThroughput(1));
             put("qt_invoke_throughput", invokeMethodThroughput(1));

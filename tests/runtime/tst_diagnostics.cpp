@@ -130,7 +130,8 @@ private Q_SLOTS:
             });
         });
         whenTrue(
-            reactor, [&] { return !ofRule(monitor.findings(), DiagnosticRule::ReactorStall).isEmpty() && ended.count() > 0; },
+            reactor,
+            [&] { return !ofRule(monitor.findings(), DiagnosticRule::ReactorStall).isEmpty() && ended.count() > 0; },
             [&] { reactor.stop(); });
         QVERIFY(runWithWatchdog(reactor));
         producer.join();
@@ -144,7 +145,8 @@ private Q_SLOTS:
         const auto stalls = ofRule(monitor.findings(), DiagnosticRule::ReactorStall);
         QCOMPARE(stalls.size(), 1);
         QVERIFY(!stalls.front().ongoing());
-        QVERIFY2(stalls.front().durationNs(0) >= 350'000'000, qPrintable(QString::number(stalls.front().durationNs(0))));
+        QVERIFY2(
+            stalls.front().durationNs(0) >= 350'000'000, qPrintable(QString::number(stalls.front().durationNs(0))));
         QCOMPARE(log.count("qtwisted.diagnostics", { u"reactor stall"_s }), 1);
     }
 
@@ -232,8 +234,8 @@ private Q_SLOTS:
         std::atomic<int> done { 0 };
         for (int i = 0; i < 2; ++i) {
             pool.callInThread([&] {
-                const int v = threads::blockingCallFromThread(reactor,
-                    [&] { return threads::deferToThreadPool(reactor, pool, [] { return 21; }); });
+                const int v = threads::blockingCallFromThread(
+                    reactor, [&] { return threads::deferToThreadPool(reactor, pool, [] { return 21; }); });
                 if (v == 21)
                     done.fetch_add(1);
             });
@@ -253,7 +255,8 @@ private Q_SLOTS:
                 QCOMPARE(done.load(), 0);
                 remedied = true;
                 pool.setBlockedWorkersCompensated(true);
-                whenTrue(reactor, [&] { return done.load() == 2; }, [&] { reactor.stop(); });
+                whenTrue(
+                    reactor, [&] { return done.load() == 2; }, [&] { reactor.stop(); });
             });
         QVERIFY(runWithWatchdog(reactor));
         QVERIFY(remedied);
@@ -286,7 +289,8 @@ private Q_SLOTS:
                     done.fetch_add(1);
             });
         }
-        whenTrue(reactor, [&] { return done.load() == 4; }, [&] { reactor.stop(); });
+        whenTrue(
+            reactor, [&] { return done.load() == 4; }, [&] { reactor.stop(); });
         QVERIFY(runWithWatchdog(reactor));
         QCOMPARE(done.load(), 4);
         QVERIFY(peakWorkers.load() > 4); // workers were lent beyond the maximum...
@@ -405,7 +409,8 @@ private Q_SLOTS:
         });
         caller->setObjectName(u"waiting-caller"_s);
         reactor.callWhenRunning([&] { caller->start(); });
-        whenTrue(reactor, [&] { return waiting.load(); }, [&] { reactor.stop(); });
+        whenTrue(
+            reactor, [&] { return waiting.load(); }, [&] { reactor.stop(); });
         QVERIFY(runWithWatchdog(reactor));
         QVERIFY(caller->wait(5000));
         delete caller;

@@ -462,7 +462,8 @@ void TraceData::append(std::span<const TraceEvent> events)
 
 void TraceData::onFinding(const TraceEvent& e, std::int64_t t)
 {
-    auto it = std::find_if(m_findings.begin(), m_findings.end(), [&e](const FindingRecord& f) { return f.id == e.jobId; });
+    auto it
+        = std::find_if(m_findings.begin(), m_findings.end(), [&e](const FindingRecord& f) { return f.id == e.jobId; });
     if (it == m_findings.end()) {
         m_findings.push_back(FindingRecord {});
         it = std::prev(m_findings.end());

@@ -304,7 +304,8 @@ public:
             return;
         DiagnosticsMonitor* target = q;
         QMetaObject::invokeMethod(
-            target, [target, signal, f] { Q_EMIT(target->*signal)(f); }, Qt::QueuedConnection);
+            target, [target, signal, f] { Q_EMIT(target->*signal)
+                                          (f); }, Qt::QueuedConnection);
     }
 
     // ---- listeners (called in the thread where it happens) ----------------------------------------------------
@@ -653,9 +654,9 @@ public:
             const std::int64_t p50 = percentile(waits, 0.50);
             const std::int64_t p99 = percentile(waits, 0.99);
             const std::size_t n = waits.size();
-            const QString who = label == 0 ? QStringLiteral("Jobs of pool '%1'").arg(p.snap.name)
-                                           : QStringLiteral("Jobs labelled '%1' in pool '%2'")
-                                                 .arg(TraceStrings::text(label), p.snap.name);
+            const QString who = label == 0
+                ? QStringLiteral("Jobs of pool '%1'").arg(p.snap.name)
+                : QStringLiteral("Jobs labelled '%1' in pool '%2'").arg(TraceStrings::text(label), p.snap.name);
             auto describe = [&](DiagnosticFinding& f) {
                 f.message = QStringLiteral("%1 waited p50 %2 ms, p95 %3 ms, p99 %4 ms from queued to started over "
                                            "the last %5 ms (%6 jobs); the threshold is %7 ms.")
@@ -710,8 +711,8 @@ public:
             f.startNs = w->startedNs;
             f.jobs = { jobId };
             f.workers = { w->index };
-            const QString label = w->label ? QStringLiteral(" labelled '%1'").arg(TraceStrings::text(w->label))
-                                           : QString();
+            const QString label
+                = w->label ? QStringLiteral(" labelled '%1'").arg(TraceStrings::text(w->label)) : QString();
             f.message = QStringLiteral("Job #%1%2 has been running on worker %3 of pool '%4' for over %5 ms.")
                             .arg(jobId)
                             .arg(label)

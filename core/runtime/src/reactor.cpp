@@ -261,7 +261,7 @@ public:
         ReactorWork work = ReactorWork::Delivery;
         if (call.counted)
             work = call.api == ApiKind::BlockingCallFromThread ? ReactorWork::BlockingCallFromThread
-                                                                : ReactorWork::CallFromThread;
+                                                               : ReactorWork::CallFromThread;
         noteWatchedWork(work, call.id, call.label);
     }
 

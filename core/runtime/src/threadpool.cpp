@@ -173,7 +173,10 @@ public:
 
     /// How many workers may run jobs: the maximum, plus (compensating) one for each worker blocked in
     /// blockingCallFromThread, at most the maximum again.
-    int capLocked() const noexcept { return m_max + (m_compensate ? std::min(m_blocked, m_max) : 0); }
+    int capLocked() const noexcept
+    {
+        return m_max + (m_compensate ? std::min(m_blocked, m_max) : 0);
+    }
 
     /// Wakes or starts workers for queued jobs, idle ones first, never more than capLocked() at once.
     /// A submitter wakes one idle worker at most while another woken one is still on its way: that one, once it took
