@@ -387,6 +387,29 @@ private Q_SLOTS:
         const auto found = ofRule(monitor.findings(), DiagnosticRule::UnhandledError);
         QCOMPARE(found.size(), 1);
         QVERIFY(found.front().message.contains(u"lost on the floor"_s));
+        // where it was made: this file and line
+        QVERIFY2(found.front().message.contains(u"tst_diagnostics.cpp:"_s), qPrintable(found.front().message));
+    }
+
+    void unhandledErrorOfAThreadNamesItsJob()
+    {
+        MessageLog log;
+        Reactor reactor;
+        DiagnosticsMonitor monitor(reactor, quick());
+        reactor.callWhenRunning([&] {
+            threads::deferToThreadPool(reactor, reactor.getThreadPool(), []() -> int {
+                throw std::runtime_error("thread failed");
+            }); // the Deferred is dropped at once: its failure reaches nobody
+        });
+        whenTrue(
+            reactor, [&] { return !ofRule(monitor.findings(), DiagnosticRule::UnhandledError).isEmpty(); },
+            [&] { reactor.stop(); });
+        QVERIFY(runWithWatchdog(reactor));
+        const auto found = ofRule(monitor.findings(), DiagnosticRule::UnhandledError).front();
+        QVERIFY2(found.message.contains(u"thread failed"_s), qPrintable(found.message));
+        QCOMPARE(found.jobs.size(), 1);
+        QCOMPARE(found.pool, u"qtwisted.reactor"_s);
+        QVERIFY2(found.message.contains(u"job #%1"_s.arg(found.jobs.front())), qPrintable(found.message));
     }
 
     // ---- rule 7: shutdown with blocked callers ---------------------------------------------------------------

@@ -16,7 +16,7 @@ ChainCore::~ChainCore()
     if (called && result.failure && !result.failureHandled) {
         qCCritical(lcDeferred).noquote() << QStringLiteral("Unhandled error in Deferred: %1: %2")
                                                 .arg(result.failure->typeName(), result.failure->message());
-        notifyUnhandledError(owner, result.failure->typeName(), result.failure->message());
+        notifyUnhandledError(*this);
     }
     // The chains waiting on this one die with it; release them one at a time so that a nest of unfired Deferreds
     // of any depth does not recurse through their destructors.

@@ -133,14 +133,13 @@ namespace detail {
 namespace {
 std::mutex s_listenersMutex;
 std::vector<std::weak_ptr<DiagnosticsListener>> s_listeners; // guarded by s_listenersMutex
-std::atomic<int> s_listenerCount { 0 };
 } // namespace
 
 void addUnhandledErrorListener(const std::shared_ptr<DiagnosticsListener>& listener)
 {
     std::lock_guard lock(s_listenersMutex);
     s_listeners.push_back(listener);
-    s_listenerCount.store(static_cast<int>(s_listeners.size()), std::memory_order_release);
+    g_diagnosticsListeners.store(static_cast<int>(s_listeners.size()), std::memory_order_release);
 }
 
 void removeUnhandledErrorListener(const DiagnosticsListener* listener)
@@ -150,12 +149,12 @@ void removeUnhandledErrorListener(const DiagnosticsListener* listener)
         auto l = w.lock();
         return !l || l.get() == listener;
     });
-    s_listenerCount.store(static_cast<int>(s_listeners.size()), std::memory_order_release);
+    g_diagnosticsListeners.store(static_cast<int>(s_listeners.size()), std::memory_order_release);
 }
 
-void notifyUnhandledError(QThread* owner, const QString& type, const QString& message) noexcept
+void notifyUnhandledError(const ChainCore& core) noexcept
 {
-    if (s_listenerCount.load(std::memory_order_acquire) == 0)
+    if (!diagnosticsListening())
         return;
     std::vector<std::shared_ptr<DiagnosticsListener>> heard;
     {
@@ -166,7 +165,7 @@ void notifyUnhandledError(QThread* owner, const QString& type, const QString& me
         }
     }
     for (const auto& l : heard)
-        l->unhandledError(owner, type, message);
+        l->unhandledError(core);
 }
 
 /// The monitor's state, shared with the watchdog thread and the listeners.
@@ -255,11 +254,12 @@ public:
 
     void keep(const DiagnosticFinding& f)
     {
-        for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
-            if (it->id == f.id) {
-                *it = f;
-                return;
-            }
+        // the newest first: an update is almost always of a recent finding
+        const auto found
+            = std::find_if(kept.rbegin(), kept.rend(), [&f](const DiagnosticFinding& k) { return k.id == f.id; });
+        if (found != kept.rend()) {
+            *found = f;
+            return;
         }
         kept.push_back(f);
         while (kept.size() > static_cast<std::size_t>(th.maxFindings)) {
@@ -304,8 +304,12 @@ public:
             return;
         DiagnosticsMonitor* target = q;
         QMetaObject::invokeMethod(
-            target, [target, signal, f] { Q_EMIT(target->*signal)
-                                          (f); }, Qt::QueuedConnection);
+            target,
+            [target, signal, f] {
+                Q_EMIT(target->*signal)
+                (f);
+            },
+            Qt::QueuedConnection);
     }
 
     // ---- listeners (called in the thread where it happens) ----------------------------------------------------
@@ -329,9 +333,9 @@ public:
         }
     }
 
-    void unhandledError(QThread* owner, const QString& type, const QString& message) noexcept override
+    void unhandledError(const ChainCore& core) noexcept override
     {
-        if (owner != reactorThread)
+        if (core.owner != reactorThread || !core.result.failure)
             return;
         try {
             std::lock_guard lock(mutex);
@@ -339,7 +343,20 @@ public:
             f.rule = DiagnosticRule::UnhandledError;
             f.severity = DiagnosticSeverity::Warning;
             f.startNs = traceNow();
-            f.message = QStringLiteral("A Deferred died holding an unhandled failure: %1: %2").arg(type, message);
+            QString where;
+            if (core.jobId != 0) {
+                where += QStringLiteral(" carrying the result of job #%1 of pool '%2'")
+                             .arg(core.jobId)
+                             .arg(TraceStrings::text(core.jobPool));
+                f.jobs = { core.jobId };
+                f.pool = TraceStrings::text(core.jobPool);
+            }
+            if (core.createdFile)
+                where += QStringLiteral(" (made at %1:%2)")
+                             .arg(QString::fromUtf8(core.createdFile))
+                             .arg(core.createdLine);
+            f.message = QStringLiteral("A Deferred%1 died holding an unhandled failure: %2: %3")
+                            .arg(where, core.result.failure->typeName(), core.result.failure->message());
             f.remedy = QStringLiteral("Add an errback that handles or logs it at the end of the chain.");
             instant(std::move(f));
         } catch (...) { // NOLINT(bugprone-empty-catch): a report must never throw from a destructor

@@ -4,6 +4,7 @@
 // watched, and a snapshot a pool takes under its own lock. Not API.
 #pragma once
 
+#include <qtwisted/detail/chain.h>
 #include <qtwisted/trace.h>
 
 #include <QString>
@@ -119,13 +120,13 @@ public:
     /// The reactor shut down while these threads (their names) waited in blockingCallFromThread.
     virtual void shutdownWithBlockedCallers(const QStringList& threads) noexcept = 0;
     /// A Deferred died holding an unhandled Failure (any thread's Deferred: the monitor keeps its reactor's).
-    virtual void unhandledError(QThread* owner, const QString& type, const QString& message) noexcept = 0;
+    virtual void unhandledError(const ChainCore& core) noexcept = 0;
 };
 
 void setReactorListener(ReactorCore& core, const std::shared_ptr<DiagnosticsListener>& listener);
 /// Process-wide, for Deferreds (which do not know their reactor): every listener hears of every unhandled error.
 void addUnhandledErrorListener(const std::shared_ptr<DiagnosticsListener>& listener);
 void removeUnhandledErrorListener(const DiagnosticsListener* listener);
-void notifyUnhandledError(QThread* owner, const QString& type, const QString& message) noexcept;
+void notifyUnhandledError(const ChainCore& core) noexcept;
 
 } // namespace qtwisted::detail

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -32,14 +33,20 @@ class Deferred {
 public:
     using ValueType = T;
 
-    Deferred()
+    /// `where` is recorded while a DiagnosticsMonitor listens, for its report of an unhandled error.
+    Deferred(std::source_location where = std::source_location::current()) // NOLINT: a default constructor
         : m_core(std::make_shared<detail::ChainCore>(typeid(T)))
     {
+        if (detail::diagnosticsListening()) {
+            m_core->createdFile = where.file_name();
+            m_core->createdLine = where.line();
+        }
     }
 
     /// A Deferred whose cancel() first calls `canceller` (at most once).
-    explicit Deferred(std::function<void(Deferred<T>&)> canceller)
-        : Deferred()
+    explicit Deferred(
+        std::function<void(Deferred<T>&)> canceller, std::source_location where = std::source_location::current())
+        : Deferred(where)
     {
         if (canceller) {
             m_core->canceller = [c = std::move(canceller)](const detail::CorePtr& core) {

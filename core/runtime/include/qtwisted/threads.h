@@ -124,6 +124,9 @@ auto deferToThreadPool(Reactor& reactor, ThreadPool& pool, F&& f, Args&&... args
             return; // cancelled while it ran: the late result is dropped
         const std::int64_t start = detail::ReactorAccess::tracing(reactorCore) ? traceNow() : 0;
         if (!outcome.ok()) {
+            detail::ChainCore& core = *detail::DeferredAccess::core(target);
+            core.jobId = ticket->jobId.load(std::memory_order_acquire); // for a report of it left unhandled
+            core.jobPool = poolId;
             target.errback(outcome.failure());
         } else if constexpr (std::is_void_v<R>) {
             target.callback();

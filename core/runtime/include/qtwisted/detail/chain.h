@@ -8,7 +8,9 @@
 
 #include <QThread>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <typeinfo>
@@ -84,6 +86,14 @@ private:
 struct ChainCore;
 using CorePtr = std::shared_ptr<ChainCore>;
 
+/// How many diagnostics monitors listen for unhandled errors: while any does, a new Deferred records where it was
+/// made (one relaxed load per Deferred otherwise).
+inline std::atomic<int> g_diagnosticsListeners { 0 };
+inline bool diagnosticsListening() noexcept
+{
+    return g_diagnosticsListeners.load(std::memory_order_relaxed) > 0;
+}
+
 /// The current result of a chain: a value, a Failure, or (returned by a step) another chain to wait for.
 struct Result {
     Box value;
@@ -157,6 +167,12 @@ struct ChainCore {
     /// A DeferredList/gatherResults result: cancel() only runs `canceller` (which cancels the inputs) while unfired,
     /// and does nothing else: the list is then fired by what its inputs do (Twisted's DeferredList.cancel).
     bool cancelsInputsOnly = false;
+    // For a diagnostics monitor's report of an unhandled error: where the Deferred was made (while a monitor
+    // listens), and the pool job whose result it carries (deferToThread).
+    const char* createdFile = nullptr;
+    std::uint32_t createdLine = 0;
+    std::uint32_t jobPool = 0; ///< TraceStrings id of the job's pool
+    std::uint64_t jobId = 0;
 };
 
 /// WrongThreadError unless called from the chain's thread.
