@@ -71,11 +71,11 @@ def validate(ops):
             kind[spec["ret"]["d"]] = "fresh"
 
     # Retirement: from the op that retires it on, a Deferred takes no new callbacks. Twisted leaves None in a
-    # Deferred that chainDeferred'd (docs/design.md line 198, row "chainDeferred(other)") or that a callback
-    # returned (docs/design.md line 199, row "a chain whose inner Deferred handed its result outward"); qtwisted's
+    # Deferred that chainDeferred'd (docs/design.md line 203, row "chainDeferred(other)") or that a callback
+    # returned (docs/design.md line 204, row "a chain whose inner Deferred handed its result outward"); qtwisted's
     # chain is void and a typed handle throws ChainTypeError. The inputs of gatherResults and of
-    # DeferredList(consumeErrors) hold None in Twisted and a handled Failure in qtwisted (docs/design.md lines 194
-    # and 195, rows "DeferredList(consumeErrors)" and "gatherResults").
+    # DeferredList(consumeErrors) hold None in Twisted and a handled Failure in qtwisted (docs/design.md lines 199
+    # and 200, rows "DeferredList(consumeErrors)" and "gatherResults").
     retired = {}
     returned = set()
     for n, o in enumerate(ops):
@@ -85,14 +85,14 @@ def validate(ops):
             for i in o["in"]:
                 retired.setdefault(canon(i), n)
     # A fresh Deferred has been returned already (by the callback that made it): returning it again returns a
-    # Deferred that handed its result outward (docs/design.md line 199: Twisted takes its None, qtwisted throws
+    # Deferred that handed its result outward (docs/design.md line 204: Twisted takes its None, qtwisted throws
     # ChainTypeError on the void chain).
     returned.update(i for i, k in kind.items() if k == "fresh")
     for n, own, spec, _ in walk_specs(ops):
         r = spec["ret"]
         if r["r"] == "existing":
             x = canon(r["d"])
-            # docs/design.md line 197, row "a callback returning its own Deferred": qtwisted fails the chain,
+            # docs/design.md line 202, row "a callback returning its own Deferred": qtwisted fails the chain,
             # Twisted warns. Never the own one; a Deferred is returned by at most one callback, and only a newer one (no waiting cycles).
             if x == canon(own) or x in returned or r["d"] <= own:
                 return False
@@ -141,7 +141,7 @@ def validate(ops):
         elif name == "fire":
             fire_targets.append((n, o["d"]))
         if name in ("fire", "err"):
-            if can.get(canon(o["d"])) in ("none",):  # docs/design.md line 196 (see below)
+            if can.get(canon(o["d"])) in ("none",):  # docs/design.md line 201 (see below)
                 return False
     for n, own, spec, nested in walk_specs(ops):
         for a in spec.get("pre", []):
@@ -150,7 +150,7 @@ def validate(ops):
             if a["a"] == "fire":
                 fire_targets.append((n, a["d"]))
             if a["a"] in ("fire", "err") and can.get(canon(a["d"])) in ("none",):
-                # docs/design.md line 196, row "cancel with a canceller that does not fire the Deferred": a late
+                # docs/design.md line 201, row "cancel with a canceller that does not fire the Deferred": a late
                 # result after such a cancel is swallowed by qtwisted and refused by Twisted; such Deferreds are
                 # never fired (nor chained to, below).
                 return False
@@ -186,7 +186,7 @@ def validate(ops):
     if any(can.get(i) == "raise" and k > 1 for i, k in cancels.items()):
         return False
     # A callback on an input of a list returning that list makes a circular chain (the input waits on the list that
-    # waits on it): like docs/design.md line 197, row "a callback returning its own Deferred", the two cannot agree
+    # waits on it): like docs/design.md line 202, row "a callback returning its own Deferred", the two cannot agree
     # (cancelling such a list recurses in Twisted until Python's recursion limit).
     for _, own, spec, _ in walk_specs(ops):
         ret = spec.get("ret", {})
@@ -387,7 +387,7 @@ def validate_reactor(ops):
     if r is None:
         return False
     due, moved = r
-    # docs/design.md line 190, row "DelayedCalls with equal deadlines": qtwisted runs them in scheduling order,
+    # docs/design.md line 195, row "DelayedCalls with equal deadlines": qtwisted runs them in scheduling order,
     # Twisted leaves it unspecified (task.Clock keeps the order of the first callLater, a reset call included).
     # Calls scheduled once agree; a rescheduled call never shares its deadline.
     for c in moved:

@@ -120,7 +120,7 @@ class Ctx:
         if k == "existing":
             d = self.get(r["d"])
             if d._runningCallbacks and not d.paused and not isinstance(getattr(d, "result", None), Deferred):
-                # docs/design.md line 202, row "a callback returning a Deferred whose own callbacks are still
+                # docs/design.md line 207, row "a callback returning a Deferred whose own callbacks are still
                 # running": Twisted takes the result that Deferred's running callback was given, qtwisted waits
                 # for its callbacks to end. Only Twisted can see this moment; run.py leaves such a program out.
                 self.log(EXCLUDED)
@@ -281,7 +281,7 @@ def run_program(prog):
         del LOGGED[:]
     for i in sorted(ctx.table):
         out.append("end d%d %s" % (i, ctx.end_state(i)))
-    # docs/design.md line 201, row "a Deferred that dies paused before its callbacks ran, holding a Failure": Twisted
+    # docs/design.md line 206, row "a Deferred that dies paused before its callbacks ran, holding a Failure": Twisted
     # logs nothing for it (no _debugInfo.failResult), qtwisted logs it once. Rendered as qtwisted does.
     paused_failures = {}  # by object: two names may hold one Deferred (maybeDeferred returns the one it got)
     for i, d in ctx.table.items():
