@@ -71,11 +71,11 @@ def validate(ops):
             kind[spec["ret"]["d"]] = "fresh"
 
     # Retirement: from the op that retires it on, a Deferred takes no new callbacks. Twisted leaves None in a
-    # Deferred that chainDeferred'd (docs/design.md line 198, row "chainDeferred(other)") or that a callback
-    # returned (docs/design.md line 199, row "a chain whose inner Deferred handed its result outward"); qtwisted's
+    # Deferred that chainDeferred'd (docs/design.md line 203, row "chainDeferred(other)") or that a callback
+    # returned (docs/design.md line 204, row "a chain whose inner Deferred handed its result outward"); qtwisted's
     # chain is void and a typed handle throws ChainTypeError. The inputs of gatherResults and of
-    # DeferredList(consumeErrors) hold None in Twisted and a handled Failure in qtwisted (docs/design.md lines 194
-    # and 195, rows "DeferredList(consumeErrors)" and "gatherResults").
+    # DeferredList(consumeErrors) hold None in Twisted and a handled Failure in qtwisted (docs/design.md lines 199
+    # and 200, rows "DeferredList(consumeErrors)" and "gatherResults").
     retired = {}
     returned = set()
     for n, o in enumerate(ops):
@@ -85,14 +85,14 @@ def validate(ops):
             for i in o["in"]:
                 retired.setdefault(canon(i), n)
     # A fresh Deferred has been returned already (by the callback that made it): returning it again returns a
-    # Deferred that handed its result outward (docs/design.md line 199: Twisted takes its None, qtwisted throws
+    # Deferred that handed its result outward (docs/design.md line 204: Twisted takes its None, qtwisted throws
     # ChainTypeError on the void chain).
     returned.update(i for i, k in kind.items() if k == "fresh")
     for n, own, spec, _ in walk_specs(ops):
         r = spec["ret"]
         if r["r"] == "existing":
             x = canon(r["d"])
-            # docs/design.md line 197, row "a callback returning its own Deferred": qtwisted fails the chain,
+            # docs/design.md line 202, row "a callback returning its own Deferred": qtwisted fails the chain,
             # Twisted warns. Never the own one; a Deferred is returned by at most one callback, and only a newer one (no waiting cycles).
             if x == canon(own) or x in returned or r["d"] <= own:
                 return False
@@ -141,7 +141,7 @@ def validate(ops):
         elif name == "fire":
             fire_targets.append((n, o["d"]))
         if name in ("fire", "err"):
-            if can.get(canon(o["d"])) in ("none",):  # docs/design.md line 196 (see below)
+            if can.get(canon(o["d"])) in ("none",):  # docs/design.md line 201 (see below)
                 return False
     for n, own, spec, nested in walk_specs(ops):
         for a in spec.get("pre", []):
@@ -150,7 +150,7 @@ def validate(ops):
             if a["a"] == "fire":
                 fire_targets.append((n, a["d"]))
             if a["a"] in ("fire", "err") and can.get(canon(a["d"])) in ("none",):
-                # docs/design.md line 196, row "cancel with a canceller that does not fire the Deferred": a late
+                # docs/design.md line 201, row "cancel with a canceller that does not fire the Deferred": a late
                 # result after such a cancel is swallowed by qtwisted and refused by Twisted; such Deferreds are
                 # never fired (nor chained to, below).
                 return False
@@ -186,7 +186,7 @@ def validate(ops):
     if any(can.get(i) == "raise" and k > 1 for i, k in cancels.items()):
         return False
     # A callback on an input of a list returning that list makes a circular chain (the input waits on the list that
-    # waits on it): like docs/design.md line 197, row "a callback returning its own Deferred", the two cannot agree
+    # waits on it): like docs/design.md line 202, row "a callback returning its own Deferred", the two cannot agree
     # (cancelling such a list recurses in Twisted until Python's recursion limit).
     for _, own, spec, _ in walk_specs(ops):
         ret = spec.get("ret", {})
@@ -357,22 +357,38 @@ def generate(seed):
 
 
 # -- reactor programs ------------------------------------------------------------------------------------------------
-# {"seed": S, "kind": "reactor", "ops": [...]}: every op runs at time 0, before any call is due; times are in units
-# (Twisted: task.Clock seconds; qtwisted: REACTOR_UNIT of real time, see qtwisted_interp.cpp).
-#   {"op":"later","c":k,"t":u,"then":[{"a":"cancel"|"active","c":j}...]}  schedule call k (it logs "run ck", then
-#                                                                       its actions) u units from now
-#   {"op":"cancel"|"active","c":k}  {"op":"reset","c":k,"t":u}  {"op":"delay","c":k,"t":u}
+# {"seed": S, "kind": "reactor", "unit": U, "ops": [...]}: run on a fresh real reactor on both sides (Twisted: a
+# SelectReactor per program; qtwisted: a Reactor per program). The ops run in order before the reactor runs; times
+# are in units of U seconds of real time. Every call logs "run ck" when it runs, then its actions ("then").
+#   {"op":"later","c":k,"t":u,"then":[...]}   callLater(u units)
+#   {"op":"cft","c":k,"then":[...]}           callFromThread, from the reactor thread
+#   {"op":"cwr","c":k,"then":[...]}           callWhenRunning
+#   {"op":"cancel"|"active","c":k}  {"op":"reset"|"delay","c":k,"t":u}   on the DelayedCall of call k
+#   {"op":"trigger","c":k,"phase":"before"|"during"|"after","wait":w}  a "shutdown" trigger logging "trigger ck
+#       <phase>"; a "before" one with w >= 0 returns a Deferred that a callLater(w units) fires ("trigger ck fired")
+#   {"op":"thread","p":k,"n":m}   a producer thread posting m callFromThread calls; only its own order is logged
+#       (at the end: "producer pk: 0 1 ..."), as the interleaving of producers with the reactor is not deterministic
+#   {"op":"pool","c":k,"how":"call"|"defer","raise":b}  callInThread / deferToThreadPool on the reactor's pool,
+#       suggested to 1 thread; the jobs' order and the results' delivery order are logged at the end ("pool ran: ...",
+#       "pool delivered: ..."), as when a result arrives relative to the timed calls is not deterministic
+# Actions inside a call: {"a":"cancel"|"active","c":j}, {"a":"later","c":j,"t":u,"then":[...]}, {"a":"cft","c":j,
+# "then":[...]}, {"a":"stop"} (reactor.stop(), then the log line "ck stop returned").
+# The harness stops the reactor two units after the last nominal deadline (after the producers and the pool are done)
+# unless the program stopped it.
+
+REACTOR_UNIT = 0.025
+QUEUING = ("later", "cft", "stop")
 
 
 def reactor_deadlines(ops):
-    """Each call's final deadline and whether it was rescheduled; None if the program is not comparable."""
+    """Each top-level call's final deadline and whether it was rescheduled; None if the program is not comparable."""
     due, moved = {}, set()
     for o in ops:
         c = o.get("c")
-        if o["op"] == "later":
+        if o["op"] in ("later", "cft", "cwr", "trigger"):
             if c in due:
                 return None
-            due[c] = o["t"]
+            due[c] = o.get("t", 0)
         elif o["op"] == "reset" and c in due:
             due[c] = o["t"]
             moved.add(c)
@@ -382,35 +398,163 @@ def reactor_deadlines(ops):
     return due, moved
 
 
+def reactor_runs(ops):
+    """The program's calls in nominal time: a list of (unit, arrives, queues, then, id, top) where `arrives` says the
+    call is a timed call with a positive delay arriving at that unit (a cft'd call, a callLater(0) and a
+    callWhenRunning run in the unit of what queued them), `queues` that it queues more work (callLater,
+    callFromThread, stop) and `top` that it was scheduled by a top-level op (before the reactor ran). Cancels are
+    ignored (conservative). Also returns the units of stop actions."""
+    runs, stops = [], []
+    due = reactor_deadlines(ops)[0]
+
+    def walk(unit, arrives, then, ident, top=False):
+        runs.append((unit, arrives, any(a["a"] in QUEUING for a in then), then, ident, top))
+        for a in then:
+            if a["a"] == "later":
+                walk(unit + a["t"], a["t"] > 0, a.get("then", []), a["c"])
+            elif a["a"] == "cft":
+                walk(unit, False, a.get("then", []), a["c"])
+            elif a["a"] == "stop":
+                stops.append(unit)
+
+    for o in ops:
+        if o["op"] == "later":
+            walk(due[o["c"]], due[o["c"]] > 0, o["then"], o["c"], True)
+        elif o["op"] in ("cft", "cwr"):
+            walk(0, False, o["then"], o["c"])
+    return runs, stops
+
+
 def validate_reactor(ops):
     r = reactor_deadlines(ops)
     if r is None:
         return False
     due, moved = r
-    # docs/design.md line 190, row "DelayedCalls with equal deadlines": qtwisted runs them in scheduling order,
-    # Twisted leaves it unspecified (task.Clock keeps the order of the first callLater, a reset call included).
-    # Calls scheduled once agree; a rescheduled call never shares its deadline.
+    # docs/design.md line 195, row "DelayedCalls with equal deadlines": qtwisted runs them in scheduling order,
+    # Twisted leaves it unspecified (its heap orders by time alone). Calls scheduled once agree; a rescheduled call
+    # never shares its deadline.
     for c in moved:
         if any(d == due[c] for k, d in due.items() if k != c):
+            return False
+    ids = [o["c"] for o in ops if "c" in o and o["op"] in ("later", "cft", "cwr", "trigger")]
+    runs, stops = reactor_runs(ops)
+    ids += [x[4] for x in runs if x[4] not in due]
+    if len(ids) != len(set(ids)):
+        return False
+    # Real time: two timed calls arriving in the same unit (due a few microseconds apart) may run in one pass of the
+    # loop or in two, depending on how late the loop wakes up. Work queued by either (a callLater(0), a
+    # callFromThread, a stop) then runs before or after the other one. And a call scheduled by a call is due at the
+    # time its parent actually ran plus its delay: against another call of the same unit, the order depends on the
+    # parent's lateness (tens of microseconds) against the spread of the top-level ops (as much). So in a unit where
+    # two or more timed calls arrive, all of them were scheduled by top-level ops (their order is the order of their
+    # deadlines, as in both) and none queues work. Stopping the reactor starts the "before" triggers' callLaters:
+    # they count as arrivals, not top-level, that queue work (they end the shutdown).
+    arrivals = {}
+    for unit, arrives, queues, _, _, top in runs:
+        if arrives:
+            arrivals.setdefault(unit, []).append((queues, top))
+    waits = [o["wait"] for o in ops if o["op"] == "trigger" and o["phase"] == "before" and o["wait"] >= 0]
+    for s in stops:
+        for w in waits:
+            if w > 0:
+                arrivals.setdefault(s + w, []).append((True, False))
+    for unit, group in arrivals.items():
+        if len(group) >= 2 and any(queues or not top for queues, top in group):
+            return False
+    if stops:
+        # docs/design.md line 184, row "callFromThread after shutdown began": Twisted queues it (and runs it while a
+        # "before" trigger's Deferred is pending, or drops it), qtwisted throws ReactorNotRunning. A callFromThread
+        # queued in the unit of a stop (before it) also differs: Twisted's shutdown ends the loop with it still
+        # queued (docs/design.md line 188, row "results of work finishing during shutdown"). So no callFromThread in
+        # or after the unit of the first stop.
+        first = min(stops)
+        for unit, _, _, then, _, _ in runs:
+            if unit >= first and any(a["a"] == "cft" for a in then):
+                return False
+        # Producers and pool jobs are only in programs the harness stops: their calls and results must not race a
+        # stop (same two rows).
+        if any(o["op"] in ("thread", "pool") for o in ops):
             return False
     return True
 
 
-def generate_reactor(seed):
-    rng = random.Random(seed)
-    ops = []
-    n = rng.randrange(2, 7)
-    for k in range(n):
-        then = []
+def reactor_last_unit(ops):
+    """The last nominal unit at which something of the program runs (the harness stops the reactor 2 units later)."""
+    runs, stops = reactor_runs(ops)
+    waits = [o["wait"] for o in ops if o["op"] == "trigger" and o["wait"] >= 0]
+    return max([r[0] for r in runs] + [0]) + max(waits + [0])
+
+
+class ReactorGen:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.next_c = 0
+        self.timed = []  # ids of callLater'd calls, the targets of cancel/active/reset/delay
+
+    def new_id(self):
+        self.next_c += 1
+        return self.next_c - 1
+
+    def acts(self, depth):
+        rng = self.rng
+        out = []
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+            kind = rng.choice(["cancel", "active", "later", "later", "cft", "cft", "stop"] if depth < 2
+                              else ["cancel", "active"])
+            if kind == "stop" and rng.random() < 0.3:
+                continue
+            if kind in ("cancel", "active"):
+                if self.timed:
+                    out.append({"a": kind, "c": rng.choice(self.timed)})
+            elif kind == "stop":
+                out.append({"a": "stop"})
+            else:
+                c = self.new_id()
+                a = {"a": kind, "c": c}
+                if kind == "later":
+                    a["t"] = rng.choice([0, 0, 1, 2])
+                    self.timed.append(c)
+                a["then"] = self.acts(depth + 1)
+                out.append(a)
+        return out
+
+    def program(self, seed):
+        rng = self.rng
+        ops = []
+        for _ in range(rng.randrange(1, 6)):
+            kind = rng.choice(["later", "later", "later", "cft", "cwr"])
+            c = self.new_id()
+            o = {"op": kind, "c": c}
+            if kind == "later":
+                o["t"] = rng.randrange(0, 4)
+                self.timed.append(c)
+            o["then"] = self.acts(1)
+            ops.append(o)
         for _ in range(rng.choice([0, 0, 1, 2])):
-            then.append({"a": rng.choice(["cancel", "cancel", "active"]), "c": rng.randrange(n)})
-        ops.append({"op": "later", "c": k, "t": rng.randrange(0, 6), "then": then})
-    for _ in range(rng.randrange(0, 5)):
-        op = {"op": rng.choice(["cancel", "reset", "delay", "active"]), "c": rng.randrange(n)}
-        if op["op"] in ("reset", "delay"):
-            op["t"] = rng.randrange(0, 6)
-        if validate_reactor(ops + [op]):
-            ops.insert(rng.randrange(n, len(ops) + 1), op)
-    if not validate_reactor(ops):
-        ops = [o for o in ops if o["op"] in ("later", "cancel", "active")]
-    return {"seed": seed, "kind": "reactor", "ops": ops}
+            if not self.timed:
+                break
+            op = {"op": rng.choice(["cancel", "reset", "delay", "active"]), "c": rng.choice(self.timed)}
+            if op["op"] in ("reset", "delay"):
+                op["t"] = rng.randrange(0, 4)
+            ops.insert(rng.randrange(1, len(ops) + 1), op)
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            phase = rng.choice(["before", "before", "during", "after"])
+            wait = rng.choice([-1, 0, 1, 2]) if phase == "before" else -1
+            ops.append({"op": "trigger", "c": self.new_id(), "phase": phase, "wait": wait})
+        if rng.random() < 0.15:
+            for p in range(rng.choice([1, 2])):
+                ops.insert(rng.randrange(0, len(ops) + 1), {"op": "thread", "p": p, "n": rng.randrange(2, 6)})
+        if rng.random() < 0.2:
+            for _ in range(rng.randrange(1, 5)):
+                ops.insert(rng.randrange(0, len(ops) + 1), {"op": "pool", "c": self.new_id(),
+                                                            "how": rng.choice(["call", "defer", "defer"]),
+                                                            "raise": rng.random() < 0.3})
+        return {"seed": seed, "kind": "reactor", "unit": REACTOR_UNIT, "ops": ops}
+
+
+def generate_reactor(seed):
+    for attempt in range(50):
+        prog = ReactorGen(seed * 1000 + attempt).program(seed)
+        if validate_reactor(prog["ops"]):
+            return prog
+    return {"seed": seed, "kind": "reactor", "unit": REACTOR_UNIT, "ops": []}

@@ -1,6 +1,7 @@
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
-"""Runs differential-test programs (see gen.py for the op language) on real Twisted and prints their logs.
+"""Runs differential-test programs (see gen.py for the op language) on real Twisted and prints their logs. Reactor
+programs run on a fresh SelectReactor each (not the global reactor), so that many run in one process.
 
 Usage: twisted_interp.py PROGRAMS.jsonl   (one JSON program per line; run with Debian's /usr/bin/python3)
 Output, per program: "### <seed>", its log lines, "### end". The C++ twin is qtwisted_interp.cpp: both must print
@@ -120,7 +121,7 @@ class Ctx:
         if k == "existing":
             d = self.get(r["d"])
             if d._runningCallbacks and not d.paused and not isinstance(getattr(d, "result", None), Deferred):
-                # docs/design.md line 202, row "a callback returning a Deferred whose own callbacks are still
+                # docs/design.md line 207, row "a callback returning a Deferred whose own callbacks are still
                 # running": Twisted takes the result that Deferred's running callback was given, qtwisted waits
                 # for its callbacks to end. Only Twisted can see this moment; run.py leaves such a program out.
                 self.log(EXCLUDED)
@@ -281,7 +282,7 @@ def run_program(prog):
         del LOGGED[:]
     for i in sorted(ctx.table):
         out.append("end d%d %s" % (i, ctx.end_state(i)))
-    # docs/design.md line 201, row "a Deferred that dies paused before its callbacks ran, holding a Failure": Twisted
+    # docs/design.md line 206, row "a Deferred that dies paused before its callbacks ran, holding a Failure": Twisted
     # logs nothing for it (no _debugInfo.failResult), qtwisted logs it once. Rendered as qtwisted does.
     paused_failures = {}  # by object: two names may hold one Deferred (maybeDeferred returns the one it got)
     for i, d in ctx.table.items():
@@ -302,13 +303,42 @@ def run_program(prog):
 TWISTED_NAMES = {"AlreadyCalled": "AlreadyCalledError", "AlreadyCancelled": "AlreadyCancelledError"}
 
 
-def run_reactor_program(prog):
-    """A reactor program (gen.py, "reactor programs") on task.Clock: every op at time 0, then time advances."""
-    from twisted.internet import task
+def run_reactor_program(prog, attempts=4):
+    """A reactor program (gen.py, "reactor programs") on a fresh real reactor; rerun (up to `attempts` times) when a
+    timed call ran more than half a unit late, which would break the nominal timing the generator validated."""
+    for k in range(attempts):
+        out, late = _run_reactor_once(prog)
+        if not late:
+            return out
+        REACTOR_RETRIES.append(prog["seed"])
+    return out + [LATE]
 
+
+REACTOR_RETRIES = []  # seeds of reactor programs run again because a timed call ran late
+# The last log line of a reactor program late in every attempt: run.py leaves it out (and counts it).
+LATE = "LATE a timed call ran more than half a unit late in every attempt"
+
+
+def _run_reactor_once(prog):
+    import threading
+
+    from twisted.internet import threads
+    from twisted.internet.selectreactor import SelectReactor
+
+    unit = prog.get("unit", 0.025)
+    r = SelectReactor()
     out = []
-    clock = task.Clock()
     calls = {}
+    late = []
+    stopped = []
+    producers = {}
+    threads_ = []
+    ops = prog["ops"]
+    pool_ops = [o for o in ops if o["op"] == "pool"]
+    pool_ran, pool_delivered = [], []
+    pending = {"n": 0}
+    if pool_ops:
+        r.suggestThreadPoolSize(1)
 
     def name(e):
         return TWISTED_NAMES.get(type(e).__name__, type(e).__name__)
@@ -321,27 +351,136 @@ def run_reactor_program(prog):
             if a == "active":
                 out.append("%s active c%d -> %s" % (who, c, dc.active()))
                 return
-            getattr(dc, a)(*([] if t is None else [t]))
+            getattr(dc, a)(*([] if t is None else [t * unit]))
             out.append("%s %s c%d -> ok" % (who, a, c))
         except Exception as e:
             out.append("%s %s c%d -> %s" % (who, a, c, name(e)))
 
-    def make(k, then):
+    def make(k, then, timed):
         def run():
+            if timed and r.seconds() - calls[k].getTime() > unit / 2:
+                late.append(k)
             out.append("run c%d" % k)
             for a in then:
-                act("c%d" % k, a["a"], a["c"])
+                do(k, a)
 
         return run
 
-    for n, o in enumerate(prog["ops"]):
-        if o["op"] == "later":
-            calls[o["c"]] = clock.callLater(o["t"], make(o["c"], o["then"]))
+    def do(k, a):
+        who = "c%d" % k
+        if a["a"] in ("cancel", "active"):
+            act(who, a["a"], a["c"])
+        elif a["a"] == "later":
+            calls[a["c"]] = r.callLater(a["t"] * unit, make(a["c"], a["then"], True))
+        elif a["a"] == "cft":
+            r.callFromThread(make(a["c"], a["then"], False))
+        elif a["a"] == "stop":
+            try:
+                r.stop()
+                stopped.append(k)
+                out.append("%s stop -> ok" % who)
+            except Exception as e:
+                out.append("%s stop -> %s" % (who, name(e)))
+            out.append("%s stop returned" % who)
+
+    def trigger(o):
+        def fire():
+            out.append("trigger c%d %s" % (o["c"], o["phase"]))
+            if o["phase"] == "before" and o["wait"] >= 0:
+                d = Deferred()
+
+                def fired():
+                    if r.seconds() - dc.getTime() > unit / 2:
+                        late.append(o["c"])
+                    out.append("trigger c%d fired" % o["c"])
+                    d.callback(None)
+
+                dc = r.callLater(o["wait"] * unit, fired)
+                return d
+            return None
+
+        return fire
+
+    def producer(p, n):
+        for i in range(n):
+            r.callFromThread(producers[p].append, i)
+
+    def job(o):
+        pool_ran.append("c%d" % o["c"])
+        if o["raise"]:
+            raise E1(str(o["c"]))
+        return str(o["c"])
+
+    def delivered(o):
+        def cb(result):
+            text = ("F:" + render_failure(result)) if isinstance(result, Failure) else "V:" + render_value(result)
+            pool_delivered.append("c%d %s" % (o["c"], text))
+            pending["n"] -= 1
+
+        return cb
+
+    for n, o in enumerate(ops):
+        name_ = o["op"]
+        if name_ == "later":
+            calls[o["c"]] = r.callLater(o["t"] * unit, make(o["c"], o["then"], True))
+        elif name_ == "cft":
+            r.callFromThread(make(o["c"], o["then"], False))
+        elif name_ == "cwr":
+            r.callWhenRunning(make(o["c"], o["then"], False))
+        elif name_ == "trigger":
+            r.addSystemEventTrigger(o["phase"], "shutdown", trigger(o))
+        elif name_ == "thread":
+            producers[o["p"]] = []
+            th = threading.Thread(target=producer, args=(o["p"], o["n"]))
+            threads_.append(th)
+        elif name_ == "pool":
+            if o["how"] == "call":
+                r.callInThread(job_logged, job, o)
+            else:
+                pending["n"] += 1
+                threads.deferToThreadPool(r, r.getThreadPool(), job, o).addBoth(delivered(o))
         else:
-            act("op%d" % n, o["op"], o["c"], o.get("t"))
-    while clock.calls:
-        clock.advance(max(0, clock.calls[0].getTime() - clock.seconds()))
-    return out
+            act("op%d" % n, name_, o["c"], o.get("t"))
+
+    def finish():
+        if stopped:
+            return
+        for th in threads_:
+            th.join()
+        if pending["n"] or len(pool_ran) < len(pool_ops):
+            r.callLater(0.002, finish)
+            return
+        r.callFromThread(stop_quietly)
+
+    def stop_quietly():
+        try:
+            r.stop()
+        except Exception:
+            pass
+
+    import gen
+
+    r.callLater((gen.reactor_last_unit(ops) + 2) * unit, finish)
+    for th in threads_:
+        th.start()
+    r.run(installSignalHandlers=False)
+    for th in threads_:
+        th.join()
+    r.removeReader(r.waker)
+    r.waker.connectionLost(None)
+    for p in sorted(producers):
+        out.append("producer p%d: %s" % (p, " ".join(str(i) for i in producers[p])))
+    if pool_ops:
+        out.append("pool ran: " + " ".join(pool_ran))
+        out.append("pool delivered: " + ", ".join(pool_delivered))
+    return out, bool(late)
+
+
+def job_logged(f, o):
+    try:
+        f(o)
+    except E1:
+        pass  # Twisted logs it; so does qtwisted (qtwisted.threadpool): the logs are not compared
 
 
 def setup():

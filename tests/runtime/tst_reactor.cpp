@@ -689,6 +689,61 @@ private Q_SLOTS:
         QVERIFY2(events == words("A T B"), qPrintable(events.join(u' ')));
     }
 
+    // Twisted 22.4 (checked with python3-twisted): every iteration runs the calls queued by callFromThread first, then
+    // the timed calls due, whatever woke the loop up. A timed call that queues both a call and a callLater(0) sees
+    // the queued call run first, on the next iteration. Found by the differential test (tests/differential, reactor
+    // programs): qtwisted ran the callLater(0) first when its timer fired before the posted wake-up was delivered.
+    void threadCallsRunBeforeTheTimedCallsOfAnIteration()
+    {
+        QStringList events;
+        Reactor reactor;
+        // F0 makes the first iteration a wake-up for a queued call (T1 runs in it, after F0).
+        reactor.callFromThread([&] { events << u"F0"_s; });
+        reactor.callLater(0, [&] {
+            events << u"T1"_s;
+            reactor.callLater(0, [&] {
+                events << u"T2"_s;
+                reactor.stop();
+            });
+            reactor.callFromThread([&] { events << u"F"_s; });
+        });
+        QVERIFY(runWithWatchdog(reactor));
+        QVERIFY2(events == words("F0 T1 F T2"), qPrintable(events.join(u' ')));
+    }
+
+    // Twisted 22.4 (checked with python3-twisted): the shutdown begins at the end of the iteration in which (or before
+    // which) stop() was called, after that iteration's due timed calls. A callLater(0) scheduled before a stop() from
+    // callWhenRunning runs; one scheduled by a timed call that then stops the reactor never runs (the loop ends
+    // first). Found by the differential test: qtwisted began the shutdown at the start of the next iteration, before
+    // the first call, and ran the second one when its timer fired before the shutdown's posted call.
+    void shutdownBeginsAtTheEndOfTheIteration()
+    {
+        QStringList events;
+        {
+            Reactor reactor;
+            reactor.addSystemEventTrigger(Phase::Before, SystemEvent::Shutdown, [&] { events << u"before"_s; });
+            reactor.callWhenRunning([&] {
+                reactor.callLater(0, [&] { events << u"T"_s; });
+                reactor.stop();
+                events << u"returned"_s;
+            });
+            QVERIFY(runWithWatchdog(reactor));
+        }
+        QVERIFY2(events == words("returned T before"), qPrintable(events.join(u' ')));
+        events.clear();
+        {
+            Reactor reactor;
+            reactor.addSystemEventTrigger(Phase::Before, SystemEvent::Shutdown, [&] { events << u"before"_s; });
+            reactor.callLater(0, [&] {
+                reactor.callLater(0, [&] { events << u"X"_s; });
+                reactor.stop();
+                events << u"returned"_s;
+            });
+            QVERIFY(runWithWatchdog(reactor));
+        }
+        QVERIFY2(events == words("returned before"), qPrintable(events.join(u' ')));
+    }
+
     void callFromThreadChainDoesNotStarveTimers()
     {
         // A call that keeps re-queueing itself must not keep timers from running.

@@ -130,14 +130,7 @@ public:
     {
         timer->setSingleShot(true);
         timer->setTimerType(Qt::PreciseTimer);
-        QObject::connect(timer, &QTimer::timeout, waker, [this] {
-            const std::int64_t workStart = stallClockStart();
-            const bool watched = beginWatchedWork();
-            runDueCalls();
-            if (watched)
-                endWatchedWork();
-            stallClockStop(workStart);
-        });
+        QObject::connect(timer, &QTimer::timeout, waker, [this] { iterate(Wake::Timer); });
         // Embedded mode: find out whether the application spins the loop itself (see probe()).
         QCoreApplication::postEvent(waker, new QEvent(kProbeEvent));
     }
@@ -199,7 +192,16 @@ public:
             sink->record(jobEvent(kind, api, id, label, traceId, time, duration));
     }
 
-    void drain()
+    /// Why an iteration runs: the wake event of queued calls, the timer, or the shutdown delivering the calls still
+    /// queued (CallsOnly: no timed call runs once the loop is told to end, as in Twisted).
+    enum class Wake { Calls, Timer, CallsOnly };
+
+    void drain() { iterate(Wake::Calls); }
+
+    /// One iteration, as Twisted's runUntilCurrent, whether a queued call or the timer woke the loop up: the calls
+    /// queued so far, then the timed calls now due (including those they scheduled) before the calls queued
+    /// meanwhile, which wait for the next iteration; then, if stop() was called, the shutdown.
+    void iterate(Wake wake)
     {
         const std::int64_t workStart = stallClockStart();
         if (state.load(std::memory_order_acquire) == State::NotStarted) {
@@ -226,10 +228,12 @@ public:
         }
         calls.addOutcomes(counts.completed, counts.failed, counts.cancelled);
         calls.recycle(std::move(batch));
-        // As Twisted's runUntilCurrent: thread calls, then the timed calls now due (including those they scheduled)
-        // before the calls queued meanwhile, which wait for the next iteration.
-        if (const auto due = timers.nextDue(); due && *due <= steadyNowNs())
+        if (wake == Wake::Timer)
+            runDueCalls(); // rearms the timer even if it fired a little early
+        else if (const auto due = timers.nextDue(); wake == Wake::Calls && due && *due <= steadyNowNs())
             runDueCalls();
+        if (shutdownRequested)
+            beginShutdown();
         if (watched)
             endWatchedWork();
         stallClockStop(workStart);
@@ -278,7 +282,7 @@ public:
     void drainAll()
     {
         while (!calls.empty())
-            drain();
+            iterate(Wake::CallsOnly);
     }
 
     // ---- blocked callers -------------------------------------------------------------------------------------
@@ -488,20 +492,15 @@ public:
         });
     }
 
-    /// Reactor::stop(): as Twisted, stop() only marks the reactor as stopping and returns; the shutdown begins once
-    /// the callback that called it has returned (Twisted: at the end of the current runUntilCurrent), so the code
-    /// after stop() in that callback still finds the reactor's resources in place.
+    /// Reactor::stop(): as Twisted, stop() only marks the reactor as stopping and returns; the shutdown begins at the
+    /// end of the current iteration (Twisted: at the end of runUntilCurrent), after the timed calls due in it, so
+    /// the code after stop() in the calling callback still finds the reactor's resources in place. Called outside
+    /// an iteration (callWhenRunning, a Qt slot), it wakes the loop up for one: an empty queued call.
     void requestShutdown()
     {
         state.store(State::Stopping, std::memory_order_release);
         shutdownRequested = true;
-        std::weak_ptr<ReactorCore> weak = shared_from_this();
-        post(
-            [weak] {
-                if (auto c = weak.lock(); c && c->shutdownRequested)
-                    c->beginShutdown();
-            },
-            false);
+        post([] {}, false);
     }
 
     void beginShutdown()
