@@ -182,6 +182,19 @@ private Q_SLOTS:
         panel()->activateRow(panel()->model()->rowOf(stall.id));
         QVERIFY(timeline->hasSelectedRange());
         QCOMPARE(timeline->statisticsRange(), std::make_pair(stall.startNs, stall.endNs));
+
+        // The calls that stalled the reactor say so in their tooltip; the pool jobs that ran before do not.
+        const auto jobs = m_controller->traceData().jobs();
+        int reactorCalls = 0;
+        for (std::size_t row = 0; row < jobs.size(); ++row) {
+            const bool part = timeline->toolTipFor(static_cast<int>(row)).contains(QStringLiteral("reactor stall"));
+            if (jobs[row].api == ApiKind::CallFromThread) {
+                reactorCalls += part ? 1 : 0;
+            } else if (jobs[row].endedNs != kNoTime && jobs[row].endedNs < stall.startNs) {
+                QVERIFY(!part);
+            }
+        }
+        QVERIFY(reactorCalls >= 4); // the first call may have ended before the watchdog's 100 ms began
     }
 
     void remedyButtonRaisesTheMaximum()

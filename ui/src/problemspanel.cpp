@@ -201,10 +201,10 @@ ProblemsPanel::ProblemsPanel(LabController& controller, QWidget* parent)
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_view->setWordWrap(false);
-    m_view->setTextElideMode(Qt::ElideRight);
+    // Messages are a sentence or two: rows grow to show them whole (findings are few, kept at most 1000).
+    m_view->setWordWrap(true);
     m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     QHeaderView* header = m_view->horizontalHeader();
     header->setSectionResizeMode(ProblemsModel::MessageColumn, QHeaderView::Stretch);
     for (const int c : { ProblemsModel::SeverityColumn, ProblemsModel::RuleColumn, ProblemsModel::StartedColumn,
@@ -289,12 +289,11 @@ void ProblemsPanel::updateDetails()
         m_remedy->setText(tr("Raise max to %1").arg(remedy->suggestedMaxThreads));
 
     const QModelIndex current = m_view->selectionModel()->currentIndex();
-    const FindingRecord* f = current.isValid() ? m_model->finding(current.row()) : nullptr;
+    const FindingRecord* f = current.isValid() ? m_model->finding(current.row()) : m_model->finding(0);
     if (!f) {
-        m_details->setText(m_model->rowCount() == 0
-                ? tr("No problems found so far. The diagnostics monitor watches for reactor stalls, saturated or "
-                     "exhausted pools, long queue waits, long-running jobs and unhandled errors.")
-                : tr("%n finding(s); click one to see it on the timeline.", nullptr, m_model->rowCount()));
+        m_details->setText(tr("No problems found so far. The diagnostics monitor watches for reactor stalls, "
+                              "saturated or exhausted pools, long queue waits, long-running jobs and unhandled "
+                              "errors."));
         return;
     }
     QString remedyText;
@@ -304,7 +303,12 @@ void ProblemsPanel::updateDetails()
                 remedyText = d.remedy;
         }
     }
-    m_details->setText(remedyText.isEmpty() ? f->message : tr("%1\nRemedy: %2").arg(f->message, remedyText));
+    // Nothing selected: the newest finding, and how to see any of them on the timeline.
+    const QString heading = current.isValid()
+        ? QString()
+        : tr("%n finding(s); click one to see it on the timeline. Newest: ", nullptr, m_model->rowCount());
+    m_details->setText(heading + toString(f->rule) + QStringLiteral(" — ")
+        + (remedyText.isEmpty() ? f->message : tr("%1\nRemedy: %2").arg(f->message, remedyText)));
 }
 
 void ProblemsPanel::activateRow(int row)
