@@ -1,5 +1,6 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/inspect/scenario.h>
 #include <qtwisted/inspect/traceexport.h>
@@ -74,6 +75,38 @@ ScenarioParseResult resolveScenario(const QString& nameOrPath)
     return loadBuiltinScenario(nameOrPath);
 }
 
+/// After a scenario ends, how long to wait before exporting: a few of the monitor's 25 ms samples, so that a finding
+/// that ended with the scenario's last job (a stall ends when its call returns) is recorded as ended.
+constexpr int kSettleMs = 150;
+
+/// Exit code of a headless run with --fail-on-problems when a Warning or Critical finding occurred.
+constexpr int kExitProblems = 3;
+
+QString formatMs(std::int64_t ns)
+{
+    return QStringLiteral("%1 ms").arg(static_cast<double>(ns) / 1e6, 0, 'f', 0);
+}
+
+/// One line per finding (severity, rule, start from the trace's origin, duration, message); returns whether any was
+/// a Warning or Critical.
+bool printFindings(const TraceData& data)
+{
+    const std::vector<FindingRecord>& findings = data.findings();
+    out() << QStringLiteral("findings: %1").arg(findings.size()) << Qt::endl;
+    bool problems = false;
+    for (const FindingRecord& f : findings) {
+        problems |= f.severity != DiagnosticSeverity::Info;
+        const QString duration = f.endNs == kNoTime
+            ? QStringLiteral("ongoing %1").arg(formatMs(data.latestNs() - f.startNs))
+            : formatMs(f.endNs - f.startNs);
+        out() << QStringLiteral("  %1 %2 at %3 for %4: %5")
+                     .arg(toString(f.severity).toUpper(), toString(f.rule), formatMs(f.startNs - data.timeOrigin()),
+                         duration, f.message)
+              << Qt::endl;
+    }
+    return problems;
+}
+
 bool writeExport(const QString& path, bool (*write)(const TraceData&, QIODevice&), const TraceData& data)
 {
     QSaveFile file(path);
@@ -113,10 +146,13 @@ int main(int argc, char** argv)
         QStringLiteral("out.png"));
     const QCommandLineOption screenshotAfterOption(QStringLiteral("screenshot-after"),
         QStringLiteral("Take the screenshot this many ms after start instead."), QStringLiteral("ms"));
+    const QCommandLineOption failOnProblemsOption(QStringLiteral("fail-on-problems"),
+        QStringLiteral("With --headless: exit with status 3 when the diagnostics monitor reported any warning or "
+                       "critical finding (the summary lists every finding)."));
     const QCommandLineOption listOption(
         QStringLiteral("list-scenarios"), QStringLiteral("List the built-in scenarios."));
     parser.addOptions({ scenarioOption, headlessOption, traceOption, csvOption, screenshotOption, screenshotAfterOption,
-        listOption });
+        failOnProblemsOption, listOption });
     parser.process(*app);
 
     if (parser.isSet(listOption)) {
@@ -151,6 +187,10 @@ int main(int argc, char** argv)
             err() << "thread-lab: --screenshot-after must be an integer in 0..3600000" << Qt::endl;
             return 2;
         }
+    }
+    if (!headless && parser.isSet(failOnProblemsOption)) {
+        err() << "thread-lab: --fail-on-problems needs --headless" << Qt::endl;
+        return 2;
     }
     if (headless && parser.isSet(screenshotOption)) {
         err() << "thread-lab: --screenshot needs a window (drop --headless)" << Qt::endl;
@@ -224,9 +264,12 @@ int main(int argc, char** argv)
                          .arg(clock.elapsed())
                          .arg(controller.liveData().droppedEvents())
                   << Qt::endl;
+            if (printFindings(controller.liveData()) && parser.isSet(failOnProblemsOption) && exitCode == 0)
+                exitCode = kExitProblems;
             QTimer::singleShot(0, app.get(), &QCoreApplication::quit);
         };
-        QObject::connect(&controller, &LabController::scenarioFinished, &controller, finish);
+        QObject::connect(&controller, &LabController::scenarioFinished, &controller,
+            [&] { QTimer::singleShot(kSettleMs, &controller, finish); });
         QObject::connect(app.get(), &QCoreApplication::aboutToQuit, &controller, finish);
         controller.runScenario(*scenario, true);
     } else {
@@ -242,9 +285,11 @@ int main(int argc, char** argv)
             });
         } else if (scenario) {
             QObject::connect(&controller, &LabController::scenarioFinished, window.get(), [&] {
-                exportAll();
-                if (wantsShot)
-                    screenshot();
+                QTimer::singleShot(kSettleMs, window.get(), [&] {
+                    exportAll();
+                    if (wantsShot)
+                        screenshot();
+                });
             });
         } else if (wantsShot) {
             QTimer::singleShot(1000, window.get(), screenshot);

@@ -217,7 +217,7 @@ private Q_SLOTS:
         row("queue unknown key", queue(R"("api": "callInThread", "colour": "red")"),
             q
                 + QStringLiteral(
-                    ".colour: unknown key (allowed: api, count, sleepMs, label, failureRate, print, calls) "
+                    ".colour: unknown key (allowed: api, count, sleepMs, label, failureRate, print, calls, returns) "
                     "(line 1, column 68)"));
         row("count zero", queue(R"("api": "callInThread", "count": 0)"),
             q + QStringLiteral(".count: must be an integer in 1..100000 (line 1, column 77)"));
@@ -269,6 +269,12 @@ private Q_SLOTS:
             q + QStringLiteral(".print: must be a string of at most 10000 characters (line 1, column 77)"));
         row("calls on callInThread", queue(R"("api": "callInThread", "calls": [{}])"),
             q + QStringLiteral(".calls: only allowed with api callMultipleInThread (line 1, column 77)"));
+        row("returns on callInThread", queue(R"("api": "callInThread", "returns": "deferToThread")"),
+            q + QStringLiteral(".returns: only allowed with api blockingCallFromThread (line 1, column 79)"));
+        row("returns unknown", queue(R"("api": "blockingCallFromThread", "returns": "callInThread")"),
+            q + QStringLiteral(".returns: must be \"callLater\" or \"deferToThread\" (line 1, column 89)"));
+        row("returns not a string", queue(R"("api": "blockingCallFromThread", "returns": 1)"),
+            q + QStringLiteral(".returns: must be \"callLater\" or \"deferToThread\" (line 1, column 89)"));
         row("calls with sleepMs", queue(R"("api": "callMultipleInThread", "sleepMs": 1, "calls": [{}])"),
             q + QStringLiteral(".sleepMs: not allowed together with calls (set it on each call) (line 1, column 76)"));
         row("calls empty", queue(R"("api": "callMultipleInThread", "calls": [])"),
@@ -374,6 +380,7 @@ private Q_SLOTS:
         a.failureRate = 0.1;
         a.label = QStringLiteral("{job}");
         a.print = QStringLiteral("<html>");
+        a.returns = ScenarioReturns::DeferToThread;
         ScenarioQueue b;
         b.api = ApiKind::CallMultipleInThread;
         b.calls = { ScenarioCall { { 0, 3600000, true }, QStringLiteral("x") }, ScenarioCall {} };
@@ -391,8 +398,9 @@ private Q_SLOTS:
         const QStringList expected { QStringLiteral("howto-blockingCallFromThread"),
             QStringLiteral("howto-callFromThread"), QStringLiteral("howto-callInThread"),
             QStringLiteral("howto-callMultipleInThread"), QStringLiteral("howto-deferToThread"),
-            QStringLiteral("howto-suggestThreadPoolSize"), QStringLiteral("lesson-deferred-failures"),
-            QStringLiteral("lesson-reactor-stall"), QStringLiteral("lesson-resize-under-load") };
+            QStringLiteral("howto-suggestThreadPoolSize"), QStringLiteral("lesson-blocking-exhaustion"),
+            QStringLiteral("lesson-deferred-failures"), QStringLiteral("lesson-reactor-stall"),
+            QStringLiteral("lesson-resize-under-load"), QStringLiteral("lesson-starvation") };
         QCOMPARE(builtinScenarioNames(), expected);
         for (const QString& name : expected) {
             const ScenarioParseResult r = loadBuiltinScenario(name);
@@ -521,6 +529,29 @@ private Q_SLOTS:
         QCOMPARE(run.progress.constLast(), qMakePair(4, 4));
         for (qsizetype i = 1; i < run.progress.size(); ++i)
             QCOMPARE(run.progress[i].first, run.progress[i - 1].first + 1);
+    }
+
+    void blockingCallReturningDeferToThread()
+    {
+        // Twisted #5298: every worker of a pool of 2 waits in blockingCallFromThread for a deferToThread job on the
+        // same pool. The compensating pool (the default) lends a worker for each blocked one: the jobs all end.
+        const Run run(inline_(R"({"name": "lend", "pool": {"min": 0, "max": 2}, "steps": [
+            {"at": 0, "queue": {"api": "blockingCallFromThread", "count": 2, "sleepMs": 20, "returns": "deferToThread",
+                                "label": "outer {job}", "print": "inner {job}"}},
+            {"at": 0, "waitIdle": {}}]})"));
+        QVERIFY(!run.timedOut);
+        QStringList lines = texts(run.lines);
+        std::sort(lines.begin(), lines.end());
+        QCOMPARE(lines, (QStringList { QStringLiteral("inner 1"), QStringLiteral("inner 2") }));
+        // The inner jobs ran in the pool, labelled after their callers.
+        QStringList inner;
+        for (const TraceEvent& e : run.events) {
+            if (e.kind == TraceEventKind::JobQueued && e.api == ApiKind::DeferToThread)
+                inner.append(TraceStrings::text(e.labelId));
+        }
+        std::sort(inner.begin(), inner.end());
+        QCOMPARE(inner,
+            (QStringList { QStringLiteral("outer 1 (deferToThread)"), QStringLiteral("outer 2 (deferToThread)") }));
     }
 
     void resizeSteps()

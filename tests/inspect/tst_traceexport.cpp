@@ -39,23 +39,31 @@ TraceData awkwardData()
 {
     TraceData d;
     std::vector<TraceEvent> e {
-        ev(K::JobQueued, 0, 1),
-        ev(K::JobStarted, 1, 1, 0),
-        ev(K::JobFinished, 11, 1, 0, 10),
+        ev(K::JobQueued, 0, 1), ev(K::JobStarted, 1, 1, 0), ev(K::JobFinished, 11, 1, 0, 10),
         ev(K::JobStarted, 5, 2, 0), // overlaps job 1 on the same worker (only synthetic data can)
-        ev(K::JobFinished, 20, 2, 0, 15),
-        ev(K::JobQueued, 2, 3),
-        ev(K::JobCancelled, 3, 3),
+        ev(K::JobFinished, 20, 2, 0, 15), ev(K::JobQueued, 2, 3), ev(K::JobCancelled, 3, 3),
         ev(K::JobFinished, 30, 4, 1, 4), // queue and start lost
-        ev(K::JobQueued, 25, 5),
-        ev(K::JobStarted, 26, 5, 1, 0, ApiKind::DeferToThread), // still running at the end
+        ev(K::JobQueued, 25, 5), ev(K::JobStarted, 26, 5, 1, 0, ApiKind::DeferToThread), // still running at the end
         ev(K::CallbackRan, 24, 6, -1, 1, ApiKind::DeferToThread), // callback before its (lost) job: no flow
         ev(K::CallbackRan, 40, 0, -1, 2, ApiKind::DeferToThread),
         ev(K::ReactorStall, 50, 0, -1, 20, ApiKind::CallFromThread),
-        ev(K::BlockingWait, 60, 9, -1, 3, ApiKind::BlockingCallFromThread),
-        ev(K::PoolResized, 12),
+        ev(K::BlockingWait, 60, 9, -1, 3, ApiKind::BlockingCallFromThread), ev(K::PoolResized, 12),
         ev(K::WorkerCreated, 0, 0, 0),
+        ev(K::FindingStarted, 50, 1, -1, 0, ApiKind::CallFromThread), // a reactor stall, ended
+        ev(K::FindingEnded, 50, 1, -1, 20, ApiKind::CallFromThread),
+        ev(K::FindingStarted, 26, 2, 1, 0, ApiKind::CallFromThread), // a pool finding still going on at the end
     };
+    // Findings: id in jobId, rule in newMin, severity in newMax, suggested maximum in oldMax (trace.h).
+    for (const std::size_t i : { std::size_t { 16 }, std::size_t { 17 } }) {
+        e[i].poolId = 0;
+        e[i].newMin = static_cast<std::int32_t>(DiagnosticRule::ReactorStall);
+        e[i].newMax = static_cast<std::int32_t>(DiagnosticSeverity::Warning);
+        e[i].labelId = TraceStrings::intern(QStringLiteral("The reactor \"stalled\",\nfor 20 ms"));
+    }
+    e[18].newMin = static_cast<std::int32_t>(DiagnosticRule::PoolSaturation);
+    e[18].newMax = static_cast<std::int32_t>(DiagnosticSeverity::Critical);
+    e[18].oldMax = 8;
+    e[18].labelId = TraceStrings::intern(QStringLiteral("All 2 workers of pool 'syn' are busy"));
     e[0].labelId = TraceStrings::intern(QStringLiteral("say \"hi\",\nthen \\ leave\t\u00e9"));
     e[14].oldMin = 1;
     e[14].oldMax = 2;
@@ -237,6 +245,32 @@ private Q_SLOTS:
             std::vector<JobStatus>(data.jobStatuses().begin(), data.jobStatuses().end()));
     }
 
+    void findingsRoundTrip()
+    {
+        const TraceData data = awkwardData();
+        QCOMPARE(data.findings().size(), std::size_t { 2 });
+        const QByteArray json = exported(data);
+        // On a "problems" track of their own, with what a viewer shows in its args.
+        QVERIFY(json.contains("\"name\":\"problems\""));
+        QVERIFY(json.contains("\"rule\":\"reactor stall\",\"severity\":\"warning\""));
+        QVERIFY(json.contains("\"suggested_max_threads\":8"));
+        QVERIFY(json.contains("\"ongoing\":true"));
+        const TraceImport back = importChromeTrace(json);
+        QVERIFY2(back.data, qPrintable(back.error));
+        QCOMPARE(back.data->findings(), data.findings());
+        const FindingRecord& saturation = back.data->findings().front();
+        QVERIFY(saturation.rule == DiagnosticRule::PoolSaturation); // starts at 26 ms, before the stall at 50 ms
+        QVERIFY(saturation.severity == DiagnosticSeverity::Critical);
+        QCOMPARE(saturation.suggestedMaxThreads, 8);
+        QCOMPARE(saturation.endNs, kNoTime);
+        QCOMPARE(saturation.pool, QStringLiteral("syn"));
+        QCOMPARE(saturation.worker, 1);
+        const FindingRecord& ended = back.data->findings().back();
+        QVERIFY(ended.rule == DiagnosticRule::ReactorStall);
+        QCOMPARE(ended.endNs - ended.startNs, 20 * kMs);
+        QCOMPARE(ended.message, QStringLiteral("The reactor \"stalled\",\nfor 20 ms"));
+    }
+
     void badInputsGetOneClearMessage_data()
     {
         QTest::addColumn<QByteArray>("json");
@@ -277,6 +311,26 @@ private Q_SLOTS:
         QByteArray twice = good;
         twice.replace("\"row\":1,", "\"row\":0,");
         QTest::newRow("row twice") << twice << kMaxTraceImportBytes << QStringLiteral("row 0 appears twice");
+        QByteArray badRule = good;
+        badRule.replace("\"rule\":\"reactor_stall\"", "\"rule\":\"reactor_nap\"");
+        QTest::newRow("unknown finding rule")
+            << badRule << kMaxTraceImportBytes << QStringLiteral(".args.qtw.rule: must be one of reactor_stall, ");
+        QByteArray ruleNumber = good;
+        ruleNumber.replace("\"rule\":\"reactor_stall\"", "\"rule\":200");
+        QTest::newRow("finding rule as a number")
+            << ruleNumber << kMaxTraceImportBytes << QStringLiteral(".args.qtw.rule: must be a string");
+        QByteArray badSeverity = good;
+        badSeverity.replace("\"severity\":\"critical\"", "\"severity\":\"fatal\"");
+        QTest::newRow("unknown finding severity") << badSeverity << kMaxTraceImportBytes
+                                                  << QStringLiteral(".args.qtw.severity: must be one of info, warning");
+        QByteArray findingTwice = good;
+        findingTwice.replace("\"type\":\"finding\",\"id\":\"2\"", "\"type\":\"finding\",\"id\":\"1\"");
+        QTest::newRow("finding twice") << findingTwice << kMaxTraceImportBytes
+                                       << QStringLiteral("finding 1 appears twice");
+        QByteArray negativeMax = good;
+        negativeMax.replace("\"suggested_max\":8", "\"suggested_max\":-8");
+        QTest::newRow("negative suggested max")
+            << negativeMax << kMaxTraceImportBytes << QStringLiteral(".args.qtw.suggested_max: must be between 0 and");
         QTest::newRow("deep") << QByteArray(100000, '[') << kMaxTraceImportBytes << QStringLiteral("not valid JSON");
     }
 

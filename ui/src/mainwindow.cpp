@@ -7,6 +7,7 @@
 #include <qtwisted/ui/logpanel.h>
 #include <qtwisted/ui/mainwindow.h>
 #include <qtwisted/ui/poolpanel.h>
+#include <qtwisted/ui/problemspanel.h>
 #include <qtwisted/ui/rangestatspanel.h>
 #include <qtwisted/ui/recipespanel.h>
 #include <qtwisted/ui/timelinepanel.h>
@@ -24,6 +25,7 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -49,6 +51,7 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     m_jobs = new JobTablePanel(m_controller.jobModel());
     m_rangeStats = new RangeStatsPanel;
     m_log = new LogPanel;
+    m_problems = new ProblemsPanel(m_controller);
     m_files = new TraceFileTasks(this);
     setCentralWidget(createCentralWidget());
     m_mode = new QLabel(tr("Live"));
@@ -75,8 +78,10 @@ QWidget* MainWindow::createCentralWidget()
     side->setMaximumWidth(320);
 
     auto* tabs = new QTabWidget;
+    m_tabs = tabs;
     tabs->setObjectName(QStringLiteral("bottomTabs"));
     tabs->addTab(m_recipes, tr("Recipes"));
+    tabs->addTab(m_problems, tr("Problems"));
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_rangeStats, tr("Range statistics"));
 
@@ -126,6 +131,24 @@ void MainWindow::connectController()
     connect(m_timeline, &TimelineView::viewPausedChanged, this,
         [this](bool paused) { m_mode->setText(paused ? tr("View paused — still recording") : tr("Live")); });
     connect(m_files, &TraceFileTasks::finished, this, &MainWindow::onFileTaskFinished);
+    connect(&m_controller, &LabController::findingsChanged, m_problems, [this] {
+        m_controller.drain(); // the finding's trace events, so that the panel and the timeline show it now
+    });
+    connect(m_problems, &ProblemsPanel::rangeRequested, this, [this](std::int64_t t0, std::int64_t t1) {
+        m_timeline->setSelectedRange(t0, t1);
+        refreshRangeStatistics();
+    });
+    connect(m_problems, &ProblemsPanel::jobRequested, this, [this](int row) {
+        m_timeline->setSelectedRow(row);
+        m_jobs->selectJob(row);
+    });
+    connect(m_problems, &ProblemsPanel::countChanged, this, [this](int findings, int problems) {
+        const int index = m_tabs->indexOf(m_problems);
+        m_tabs->setTabText(index, findings == 0 ? tr("Problems") : tr("Problems (%1)").arg(findings));
+        m_tabs->setTabIcon(index, problems > 0 ? style()->standardIcon(QStyle::SP_MessageBoxWarning) : QIcon());
+    });
+    // Once per run of problems: the tab comes forward when the first warning appears (not on every finding).
+    connect(m_problems, &ProblemsPanel::firstProblem, this, [this] { m_tabs->setCurrentWidget(m_problems); });
 }
 
 void MainWindow::createMenus()
@@ -215,6 +238,7 @@ void MainWindow::onUpdated()
     }
     if (m_controller.isLive())
         m_pool->updateFromController();
+    m_problems->refresh();
     const std::uint64_t dropped = m_controller.traceData().droppedEvents();
     m_dropped->setText(
         dropped > 0 ? tr("⚠ %1 trace events dropped (ring full)").arg(dropped) : tr("no events dropped"));
@@ -227,6 +251,7 @@ void MainWindow::showImported(TraceData data, const QString& path)
     m_mode->setText(tr("Viewing %1 (read-only)").arg(QFileInfo(path).fileName()));
     m_launcher->setQueueEnabled(false);
     m_recipes->setRunEnabled(false);
+    m_problems->refresh();
 }
 
 void MainWindow::showLive()

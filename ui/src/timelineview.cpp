@@ -3,10 +3,12 @@
 #include "timelinecache_p.h"
 #include "timelineraster_p.h"
 
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/trace.h>
 #include <qtwisted/ui/timelineview.h>
 
+#include <QCoreApplication>
 #include <QHash>
 #include <QHelpEvent>
 #include <QKeyEvent>
@@ -306,6 +308,7 @@ void TimelineView::paintEvent(QPaintEvent*)
     paintPool(p, l);
     paintReactor(p, l);
     paintLanes(p, l);
+    paintFindings(p, l);
     paintResizes(p, l);
     paintSelection(p, l);
     if (m_data->jobs().empty()) {
@@ -811,6 +814,115 @@ void TimelineView::paintResizes(QPainter& p, const Layout& l) const
     }
 }
 
+namespace {
+
+QColor findingColor(DiagnosticSeverity severity)
+{
+    switch (severity) {
+    case DiagnosticSeverity::Critical:
+        return { 0xc6, 0x28, 0x28 };
+    case DiagnosticSeverity::Warning:
+        return { 0xef, 0x6c, 0x00 };
+    case DiagnosticSeverity::Info:
+        break;
+    }
+    return { 0x1e, 0x88, 0xe5 };
+}
+
+/// Whether a finding is about one worker (its lane) rather than a whole pool or the reactor.
+bool onOneWorker(const FindingRecord& f)
+{
+    return f.rule == DiagnosticRule::LongRunningJob && f.worker >= 0;
+}
+
+/// The diagnostics findings that `job` took part in: a stall while it ran on the reactor, a pool-wide finding of its
+/// pool while it waited or ran, a long-running job on its worker while it ran.
+QStringList findingsOf(const TraceData& data, const JobRecord& job)
+{
+    QStringList out;
+    const std::int64_t from = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
+    if (from == kNoTime)
+        return out;
+    const std::int64_t to = job.endedNs != kNoTime ? job.endedNs : std::numeric_limits<std::int64_t>::max();
+    const QString pool = TraceStrings::text(job.poolId);
+    for (const FindingRecord& f : data.findings()) {
+        const std::int64_t end = f.endNs == kNoTime ? std::numeric_limits<std::int64_t>::max() : f.endNs;
+        bool involved = false;
+        if (f.pool.isEmpty()) {
+            involved = job.lane == JobRecord::kReactorLane && job.startedNs != kNoTime && job.startedNs < end
+                && to > f.startNs;
+        } else if (onOneWorker(f)) {
+            const std::int32_t lane = data.findLane(TraceStrings::intern(f.pool), f.worker);
+            involved = lane >= 0 && job.lane == lane && job.startedNs != kNoTime && job.startedNs <= f.startNs
+                && to > f.startNs;
+        } else {
+            involved = f.pool == pool && job.lane != JobRecord::kReactorLane && from < end && to > f.startNs;
+        }
+        if (involved)
+            out << QCoreApplication::translate("qtwisted::TimelineView", "%1 (%2)")
+                       .arg(toString(f.rule), toString(f.severity));
+    }
+    out.removeDuplicates();
+    return out;
+}
+
+} // namespace
+
+void TimelineView::paintFindings(QPainter& p, const Layout& l) const
+{
+    const std::vector<FindingRecord>& findings = m_data->findings();
+    if (findings.empty())
+        return;
+    const std::int64_t t0 = l.startNs();
+    const std::int64_t t1 = l.endNs();
+    const std::int64_t nowNs = limitNs();
+    const auto lanes = m_data->lanes();
+    const std::vector<std::int32_t>& order = m_cache->laneOrder();
+    const int bottom = std::min(height(), l.lanesTop + l.laneCount * l.laneHeight);
+    for (const FindingRecord& f : findings) {
+        const std::int64_t end = f.endNs == kNoTime ? nowNs : std::min(f.endNs, nowNs);
+        if (f.startNs > t1 || end < t0 || f.startNs > nowNs)
+            continue;
+        const double x0 = std::max<double>(l.left, l.xOf(f.startNs));
+        const double x1 = std::min<double>(l.right, l.xOf(end));
+        const QColor color = findingColor(f.severity);
+        QColor shade = color;
+        shade.setAlpha(40);
+        auto edges = [&](double top, double h) {
+            p.setPen(QPen(color, 2));
+            if (l.xOf(f.startNs) >= l.left)
+                p.drawLine(QPointF(x0, top), QPointF(x0, top + h));
+            if (f.endNs != kNoTime && l.xOf(f.endNs) <= l.right)
+                p.drawLine(QPointF(x1, top), QPointF(x1, top + h));
+        };
+        if (f.pool.isEmpty()) {
+            // On the reactor lane: a red frame around the stall (the red band is the stall itself) and a bar on top.
+            const QRectF r(x0, l.reactorTop, std::max(2.0, x1 - x0), kReactorHeight);
+            p.fillRect(QRectF(r.left(), r.top(), r.width(), 3), color);
+            edges(r.top(), r.height());
+            continue;
+        }
+        const std::uint32_t poolId = TraceStrings::intern(f.pool);
+        for (int i = 0; i < l.laneCount && static_cast<std::size_t>(i) < order.size(); ++i) {
+            const int top = l.lanesTop + i * l.laneHeight;
+            if (top > bottom)
+                break;
+            const WorkerLane& lane = lanes[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+            if (lane.poolId != poolId || (onOneWorker(f) && lane.worker != f.worker))
+                continue;
+            const QRectF r(x0, top, std::max(2.0, x1 - x0), l.laneHeight);
+            if (onOneWorker(f)) {
+                p.setPen(QPen(color, 2));
+                p.setBrush(Qt::NoBrush);
+                p.drawRect(r.adjusted(1, 1, -1, -1));
+            } else {
+                p.fillRect(r, shade);
+                edges(r.top(), r.height());
+            }
+        }
+    }
+}
+
 void TimelineView::paintSelection(QPainter& p, const Layout& l) const
 {
     const int bottom = height() - 1;
@@ -943,6 +1055,9 @@ QString TimelineView::toolTipFor(int row) const
                      .arg(ms(job.callbackDelayNs()), ms(job.callbackDurationNs));
     if (job.blockedStartNs != kNoTime)
         lines << tr("caller blocked %1").arg(ms(job.blockedNs));
+    const QStringList findings = findingsOf(*m_data, job);
+    if (!findings.isEmpty())
+        lines << tr("<b>part of a problem:</b> %1").arg(findings.join(QStringLiteral(", ")).toHtmlEscaped());
     return lines.join(QStringLiteral("<br>"));
 }
 

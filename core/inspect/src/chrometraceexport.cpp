@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
+#include <QStringList>
 
 #include <algorithm>
 #include <cmath>
@@ -348,6 +349,52 @@ private:
             if (iv.row < 0)
                 extra(iv, kReactorTid, QStringLiteral("callback"), QStringLiteral("callback"), "callback");
         }
+        for (const FindingRecord& f : m_data.findings())
+            addFinding(f);
+    }
+
+    // A finding is a slice on the "problems" track: the viewers show its rule as the name and its args (severity,
+    // message, pool, suggested maximum); one still going on when the trace was taken ends at the trace's end.
+    void addFinding(const FindingRecord& f)
+    {
+        if (f.startNs == kNoTime)
+            return;
+        const bool ongoing = f.endNs == kNoTime;
+        Slice s;
+        s.baseTid = kProblemsTid;
+        s.start = rel(f.startNs);
+        s.dur = std::max<std::int64_t>(0, (ongoing ? std::max(m_latest, f.startNs) : f.endNs) - f.startNs);
+        QByteArray& b = s.body;
+        putStr(b, "ph", QStringLiteral("X"));
+        putStr(b, "name", toString(f.rule));
+        putStr(b, "cat", QStringLiteral("problem"));
+        b += R"("args":{)";
+        putStr(b, "rule", toString(f.rule));
+        putStr(b, "severity", toString(f.severity));
+        putStr(b, "message", f.message);
+        if (!f.pool.isEmpty())
+            putStr(b, "pool", f.pool);
+        if (f.suggestedMaxThreads > 0)
+            putInt(b, "suggested_max_threads", f.suggestedMaxThreads);
+        if (ongoing)
+            b += R"("ongoing":true,)";
+        b += R"("qtw":{)";
+        putStr(b, "type", QStringLiteral("finding"));
+        putStr(b, "id", QString::number(f.id));
+        putStr(b, "rule", ruleKey(f.rule));
+        putStr(b, "severity", severityKey(f.severity));
+        putStr(b, "message", f.message);
+        putStr(b, "pool", f.pool);
+        putInt(b, "suggested_max", f.suggestedMaxThreads);
+        putInt(b, "worker", f.worker);
+        putInt(b, "start_ns", rel(f.startNs));
+        if (!ongoing)
+            putInt(b, "dur_ns", f.endNs - f.startNs);
+        closeObject(b);
+        closeObject(b);
+        b += ',';
+        m_slices.push_back(std::move(s));
+        m_problems = true;
     }
 
     // X slices on one thread must nest; what would overlap partially goes to an extra track of the same thread.
@@ -423,6 +470,8 @@ private:
             return QStringLiteral("reactor stalls");
         if (tid == kNoWorkerTid)
             return QStringLiteral("jobs on an unknown worker");
+        if (tid == kProblemsTid)
+            return QStringLiteral("problems");
         if (tid == kReactorSubmitTid)
             return QStringLiteral("calls submitted to the reactor");
         if (tid >= kLaneTidBase)
@@ -437,6 +486,8 @@ private:
         threadName(kStallTid, baseName(kStallTid), 1);
         if (m_noWorker)
             threadName(kNoWorkerTid, baseName(kNoWorkerTid), 2);
+        if (m_problems)
+            threadName(kProblemsTid, baseName(kProblemsTid), -1); // first: what went wrong, above everything
         for (const int tid : m_usedSubmitTids)
             threadName(tid, baseName(tid), tid);
         const auto lanes = m_data.lanes();
@@ -538,6 +589,7 @@ private:
     std::map<std::pair<int, std::size_t>, int> m_overflow;
     std::set<int> m_usedSubmitTids;
     bool m_noWorker = false;
+    bool m_problems = false;
 };
 
 } // namespace
@@ -553,6 +605,71 @@ bool exportChromeTrace(const TraceData& data, QIODevice& out, const TraceTaskCon
     const QByteArray json = Exporter(data, &control).run();
     return !json.isEmpty() && detail::writeInChunks(json, out, control, 900);
 }
+
+namespace chrometrace {
+
+namespace {
+constexpr std::pair<DiagnosticRule, const char*> kRuleKeys[] = {
+    { DiagnosticRule::ReactorStall, "reactor_stall" },
+    { DiagnosticRule::PoolSaturation, "pool_saturation" },
+    { DiagnosticRule::BlockingExhaustion, "blocking_exhaustion" },
+    { DiagnosticRule::QueueWait, "queue_wait" },
+    { DiagnosticRule::LongRunningJob, "long_running_job" },
+    { DiagnosticRule::UnhandledError, "unhandled_error" },
+    { DiagnosticRule::ShutdownWithBlockedCallers, "shutdown_with_blocked_callers" },
+};
+constexpr std::pair<DiagnosticSeverity, const char*> kSeverityKeys[] = {
+    { DiagnosticSeverity::Info, "info" },
+    { DiagnosticSeverity::Warning, "warning" },
+    { DiagnosticSeverity::Critical, "critical" },
+};
+} // namespace
+
+QString ruleKey(DiagnosticRule rule)
+{
+    for (const auto& [r, key] : kRuleKeys) {
+        if (r == rule)
+            return QString::fromLatin1(key);
+    }
+    return QStringLiteral("unknown");
+}
+
+std::optional<DiagnosticRule> ruleFromKey(const QString& key)
+{
+    for (const auto& [r, k] : kRuleKeys) {
+        if (key == QLatin1String(k))
+            return r;
+    }
+    return std::nullopt;
+}
+
+QString severityKey(DiagnosticSeverity severity)
+{
+    for (const auto& [sv, key] : kSeverityKeys) {
+        if (sv == severity)
+            return QString::fromLatin1(key);
+    }
+    return QStringLiteral("unknown");
+}
+
+std::optional<DiagnosticSeverity> severityFromKey(const QString& key)
+{
+    for (const auto& [sv, k] : kSeverityKeys) {
+        if (key == QLatin1String(k))
+            return sv;
+    }
+    return std::nullopt;
+}
+
+QString ruleKeys()
+{
+    QStringList keys;
+    for (const auto& [r, key] : kRuleKeys)
+        keys.append(QString::fromLatin1(key));
+    return keys.join(QStringLiteral(", "));
+}
+
+} // namespace chrometrace
 
 namespace detail {
 

@@ -348,7 +348,63 @@ private:
             m_extras.push_back(e);
             return true;
         }
-        return fail(where + QStringLiteral(".type"), QStringLiteral("must be job, lane, stall, callback or resize"));
+        if (type == QStringLiteral("finding"))
+            return readFinding(q, where);
+        return fail(
+            where + QStringLiteral(".type"), QStringLiteral("must be job, lane, stall, callback, resize or finding"));
+    }
+
+    // A finding may come from a file written by anything: rule and severity are checked against the enums here,
+    // never cast from whatever number or text the file holds.
+    bool readFinding(const QJsonObject& q, const QString& where)
+    {
+        QString id;
+        QString rule;
+        QString severity;
+        QString message;
+        QString pool;
+        std::int64_t suggested = 0;
+        std::int64_t worker = -1;
+        std::int64_t start = kNoTime;
+        std::int64_t dur = -1;
+        if (!readString(q, "id", where, id) || !readString(q, "rule", where, rule)
+            || !readString(q, "severity", where, severity) || !readString(q, "message", where, message)
+            || !readString(q, "pool", where, pool) || !readInt(q, "suggested_max", where, suggested, true, 0, 1'000'000)
+            || !readInt(q, "worker", where, worker, true, -1, 2147483647.0) || !readTime(q, "start_ns", where, start)
+            || !readInt(q, "dur_ns", where, dur, false, 0, kMaxExact))
+            return false;
+        if (start == kNoTime)
+            return fail(where + QStringLiteral(".start_ns"), QStringLiteral("is required"));
+        bool ok = false;
+        const quint64 findingId = id.toULongLong(&ok);
+        if (!ok || findingId == 0)
+            return fail(where + QStringLiteral(".id"), QStringLiteral("must be a positive decimal finding id"));
+        if (!m_findingIds.insert(findingId).second)
+            return fail(where + QStringLiteral(".id"), QStringLiteral("finding %1 appears twice").arg(findingId));
+        const std::optional<DiagnosticRule> r = ruleFromKey(rule);
+        if (!r)
+            return fail(where + QStringLiteral(".rule"), QStringLiteral("must be one of %1").arg(ruleKeys()));
+        const std::optional<DiagnosticSeverity> sv = severityFromKey(severity);
+        if (!sv)
+            return fail(where + QStringLiteral(".severity"), QStringLiteral("must be one of info, warning, critical"));
+        TraceEvent e;
+        e.kind = TraceEventKind::FindingStarted;
+        e.timeNs = start;
+        e.jobId = findingId;
+        e.labelId = TraceStrings::intern(message);
+        e.poolId = pool.isEmpty() ? 0 : TraceStrings::intern(pool);
+        e.newMin = static_cast<std::int32_t>(*r);
+        e.newMax = static_cast<std::int32_t>(*sv);
+        e.oldMax = static_cast<std::int32_t>(suggested);
+        e.worker = static_cast<std::int32_t>(worker);
+        e.api = ApiKind::CallFromThread;
+        m_extras.push_back(e);
+        if (dur >= 0) {
+            e.kind = TraceEventKind::FindingEnded;
+            e.durationNs = dur;
+            m_extras.push_back(e);
+        }
+        return true;
     }
 
     bool readLane(const QJsonObject& q, const QString& where, const QJsonObject& args)
@@ -484,6 +540,7 @@ private:
     std::vector<Lane> m_lanes;
     std::vector<Pool> m_pools;
     std::vector<TraceEvent> m_extras;
+    std::set<quint64> m_findingIds;
 };
 
 } // namespace

@@ -30,6 +30,13 @@ LabController::LabController(Reactor& reactor, QObject* parent)
     m_live.setTimeOrigin(traceNow());
     m_lastRateNs = traceNow();
     m_recorder->attach(m_reactor);
+    // Attached after the recorder: its findings go into the trace (FindingStarted / FindingEnded) and from there
+    // into the views, the exports and the headless summary. Default thresholds: the lab's own demo jobs are what
+    // a user would write, and a finding about them is the lesson.
+    m_monitor = std::make_unique<DiagnosticsMonitor>(m_reactor);
+    for (auto signal :
+        { &DiagnosticsMonitor::findingStarted, &DiagnosticsMonitor::findingUpdated, &DiagnosticsMonitor::findingEnded })
+        connect(m_monitor.get(), signal, this, &LabController::findingsChanged);
     m_batch.reserve(kMaxBatch);
 
     // One tick drains everything that happened since the last one: the GUI never handles one signal per event.
@@ -45,7 +52,18 @@ LabController::~LabController()
     // Runners are children; destroying them cancels their scripts (jobs still queued return at once).
     qDeleteAll(m_runners);
     m_runners.clear();
+    m_monitor.reset(); // before the recorder it records into
     m_recorder.reset();
+}
+
+void LabController::watchPool(ThreadPool& pool)
+{
+    m_monitor->watch(pool);
+}
+
+void LabController::unwatchPool(ThreadPool& pool)
+{
+    m_monitor->unwatch(pool);
 }
 
 void LabController::drain()

@@ -329,7 +329,8 @@ private:
         if (!value.isObject())
             return fail(path, QStringLiteral("must be an object (jobs to queue)"));
         const QJsonObject v = value.toObject();
-        if (!allowedKeys(v, path, { u"api", u"count", u"sleepMs", u"label", u"failureRate", u"print", u"calls" }))
+        if (!allowedKeys(
+                v, path, { u"api", u"count", u"sleepMs", u"label", u"failureRate", u"print", u"calls", u"returns" }))
             return false;
         if (!require(v, path, u"api"))
             return false;
@@ -390,6 +391,18 @@ private:
                 return fail(key(path, u"failureRate"), QStringLiteral("must be a number in 0..1"));
             queue.failureRate = r;
         }
+        if (v.contains(u"returns")) {
+            const QJsonValue returns = v.value(u"returns");
+            const QString returnsPath = key(path, u"returns");
+            if (queue.api != ApiKind::BlockingCallFromThread)
+                return fail(returnsPath, QStringLiteral("only allowed with api blockingCallFromThread"));
+            if (returns == QJsonValue(QStringLiteral("callLater")))
+                queue.returns = ScenarioReturns::CallLater;
+            else if (returns == QJsonValue(QStringLiteral("deferToThread")))
+                queue.returns = ScenarioReturns::DeferToThread;
+            else
+                return fail(returnsPath, QStringLiteral("must be \"callLater\" or \"deferToThread\""));
+        }
         return optionalString(v, path, u"print", L::maxPrintLength, queue.print);
     }
 
@@ -442,6 +455,8 @@ QJsonObject stepJson(const ScenarioStep& step)
             }
             queue.insert(u"calls", calls);
         }
+        if (q->returns == ScenarioReturns::DeferToThread)
+            queue.insert(u"returns", QStringLiteral("deferToThread"));
         o.insert(u"queue", queue);
     } else if (const auto* r = std::get_if<ScenarioResize>(&step.action)) {
         o.insert(u"resize", poolJson(r->min, r->max));

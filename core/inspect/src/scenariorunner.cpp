@@ -61,6 +61,7 @@ struct JobPlan {
     QString label;
     double failureRate = 0.0;
     std::vector<CallPlan> calls;
+    ScenarioReturns returns = ScenarioReturns::CallLater; ///< blockingCallFromThread only
 };
 
 std::runtime_error simulatedFailure(const JobPlan& plan)
@@ -224,6 +225,7 @@ struct ScenarioRunner::Private : std::enable_shared_from_this<ScenarioRunner::Pr
         JobPlan plan;
         plan.number = ++jobNumber;
         plan.failureRate = queue.failureRate;
+        plan.returns = queue.returns;
         const QList<ScenarioCall> single { ScenarioCall { queue.sleepMs, queue.print } };
         const QList<ScenarioCall>& calls = queue.calls.isEmpty() ? single : queue.calls;
         int totalMs = 0;
@@ -344,7 +346,20 @@ struct ScenarioRunner::Private : std::enable_shared_from_this<ScenarioRunner::Pr
             const CallPlan c = plan.calls.front();
             QString line;
             try {
-                line = threads::blockingCallFromThread(*r, [r, c, plan] {
+                line = threads::blockingCallFromThread(*r, [r, c, plan, l] {
+                    if (plan.returns == ScenarioReturns::DeferToThread) {
+                        // Twisted #5298 / crochet #70: the reactor hands the work back to the pool whose worker
+                        // waits for it. A compensating pool lends a worker; one that does not deadlocks when every
+                        // worker waits like this.
+                        ScopedJobLabel inner(plan.label + QStringLiteral(" (deferToThread)"));
+                        return threads::deferToThreadPool(*r, r->getThreadPool(), [l, c, plan]() -> QString {
+                            if (!l.interrupt->sleep(c.sleepMs))
+                                return {};
+                            if (c.fail)
+                                throw simulatedFailure(plan);
+                            return c.print;
+                        });
+                    }
                     Deferred<QString> page;
                     r->callLater(c.sleepMs / 1000.0, [page, c, plan]() mutable {
                         if (c.fail)

@@ -755,7 +755,8 @@ bool TraceData::sameContent(const TraceData& other) const
 {
     return m_jobs == other.m_jobs && m_lanes == other.m_lanes && m_reactor == other.m_reactor
         && m_pools == other.m_pools && m_resizes == other.m_resizes && m_dropped == other.m_dropped
-        && timeOrigin() == other.timeOrigin() && m_earliest == other.m_earliest && m_latest == other.m_latest;
+        && m_findings == other.m_findings && timeOrigin() == other.timeOrigin() && m_earliest == other.m_earliest
+        && m_latest == other.m_latest;
 }
 
 } // namespace qtwisted

@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QTabWidget;
 
 namespace qtwisted {
 
@@ -13,6 +14,7 @@ class LabController;
 class LauncherPanel;
 class LogPanel;
 class PoolPanel;
+class ProblemsPanel;
 class RangeStatsPanel;
 class RecipesPanel;
 class TimelinePanel;
@@ -21,8 +23,8 @@ class TraceData;
 class TraceFileTasks;
 struct Scenario;
 
-/// Thread Lab's window: it creates the panels (Launcher, Pool, Timeline, Recipes, Jobs, Range statistics, Log)
-/// around a LabController, wires them, and owns the menus and the status bar.
+/// Thread Lab's window: it creates the panels (Launcher, Pool, Timeline, Problems, Recipes, Jobs, Range statistics,
+/// Log) around a LabController, wires them, and owns the menus and the status bar.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -79,6 +81,8 @@ private:
     JobTablePanel* m_jobs = nullptr;
     RangeStatsPanel* m_rangeStats = nullptr;
     LogPanel* m_log = nullptr;
+    ProblemsPanel* m_problems = nullptr;
+    QTabWidget* m_tabs = nullptr;
     TraceFileTasks* m_files = nullptr;
     QAction* m_recordAction = nullptr;
     QLabel* m_dropped = nullptr;

@@ -71,6 +71,10 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
+    /// The tooltip of the job in TraceData::jobs() row `row` (rich text): its times, and the diagnostics findings it
+    /// was part of.
+    QString toolTipFor(int row) const;
+
 Q_SIGNALS:
     /// The user clicked a job (row of TraceData::jobs()) or empty space (-1).
     void jobClicked(int row);
@@ -100,7 +104,6 @@ private:
     std::int64_t limitNs() const noexcept;
     /// Brings the cache up to date with the trace and the pause (TimelineCache::sync()).
     void syncCache() const;
-    QString toolTipFor(int row) const;
     /// The column left of the reactor and worker lanes (their names on the background), from reactorTop down, drawn
     /// once per size, font, names and lane order: laying out 64 names cost more than all the bars (bench_timeline).
     const QImage& laneNamesImage(const Layout& l, qreal dpr) const;
@@ -115,6 +118,7 @@ private:
     void paintReactor(QPainter& p, const Layout& l) const;
     void paintLanes(QPainter& p, const Layout& l) const;
     void paintResizes(QPainter& p, const Layout& l) const;
+    void paintFindings(QPainter& p, const Layout& l) const;
     void paintSelection(QPainter& p, const Layout& l) const;
 
     /// What zoomBack() goes back to.

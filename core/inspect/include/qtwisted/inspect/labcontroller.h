@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <qtwisted/diagnostics.h>
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/inspect/scenario.h>
 #include <qtwisted/inspect/tracedata.h>
@@ -34,7 +35,9 @@ struct LaunchRequest {
 };
 
 /// Thread Lab's controller (QtCore only, also used headless): records the reactor into a TraceData on a 16 ms tick,
-/// owns the job table model, plays scenarios and launcher batches on the reactor, and resizes its pool.
+/// owns the job table model, plays scenarios and launcher batches on the reactor, and resizes its pool. A
+/// DiagnosticsMonitor (default thresholds) watches the reactor and its pool; its findings are recorded into the trace
+/// (TraceData::findings()) and exported with it.
 class LabController : public QObject {
     Q_OBJECT
 public:
@@ -52,6 +55,11 @@ public:
     TraceData& traceData() noexcept { return m_imported ? *m_imported : m_live; }
     const TraceData& liveData() const noexcept { return m_live; }
     JobTableModel* jobModel() const noexcept { return m_model; }
+    /// The monitor watching the reactor and its pool (findings with their jobs and remedies, live).
+    DiagnosticsMonitor& diagnostics() const noexcept { return *m_monitor; }
+    /// Watches another pool the lab makes (the reactor's own pool is watched from the start).
+    void watchPool(ThreadPool& pool);
+    void unwatchPool(ThreadPool& pool);
     bool isLive() const noexcept { return !m_imported.has_value(); }
 
     /// Queues a launcher batch (never blocks: every API is submitted by a ScenarioRunner; blockingCallFromThread
@@ -110,6 +118,8 @@ Q_SIGNALS:
     void scenarioProgress(const QString& name, int done, int total);
     void scenarioFinished(const QString& name);
     void recordingChanged(bool recording);
+    /// The monitor found a problem, or one it found changed or ended (the trace has it once drained).
+    void findingsChanged();
 
 private:
     void drainFor(std::int64_t budgetNs);
@@ -118,6 +128,7 @@ private:
 
     Reactor& m_reactor;
     std::unique_ptr<TraceRecorder> m_recorder;
+    std::unique_ptr<DiagnosticsMonitor> m_monitor;
     TraceData m_live;
     std::optional<TraceData> m_imported;
     JobTableModel* m_model;

@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <cstdint>
 #include <optional>
 #include <variant>
 
@@ -31,6 +32,12 @@ struct ScenarioCall {
     friend bool operator==(const ScenarioCall&, const ScenarioCall&) = default;
 };
 
+/// blockingCallFromThread only: the Deferred that the function run in the reactor returns.
+enum class ScenarioReturns : std::uint8_t {
+    CallLater, ///< "callLater" (the default): fires sleepMs later from a reactor timer, as the howto's getPage
+    DeferToThread, ///< "deferToThread": a job of the same pool that sleeps sleepMs (Twisted #5298, crochet #70)
+};
+
 /// Queue `count` jobs through `api` (written by its apiName(): "callInThread", "deferToThread", ...).
 struct ScenarioQueue {
     ApiKind api = ApiKind::CallInThread;
@@ -40,6 +47,7 @@ struct ScenarioQueue {
     double failureRate = 0.0; ///< probability (0..1) that a job (each call of a batch) throws
     QString print; ///< what the job prints ({job} and {sleepMs} are replaced); empty: nothing
     QList<ScenarioCall> calls; ///< callMultipleInThread only; empty: one call made of sleepMs and print
+    ScenarioReturns returns = ScenarioReturns::CallLater; ///< blockingCallFromThread only
 
     friend bool operator==(const ScenarioQueue&, const ScenarioQueue&) = default;
 };
