@@ -35,6 +35,8 @@ namespace {
 thread_local int t_expectedLong = 0;
 
 constexpr std::int64_t kMs = 1'000'000;
+/// A stall this long is critical: a desktop calls such a window "not responding" (Windows' hung-window timeout).
+constexpr std::int64_t kCriticalStallNs = 5'000 * kMs;
 /// Fewest wait samples a queue-wait percentile is taken from.
 constexpr std::size_t kMinWaitSamples = 5;
 /// A pool's proposed maximum never exceeds this.
@@ -183,9 +185,14 @@ public:
         std::weak_ptr<PoolState> pool;
         std::uint32_t poolId = 0;
         PoolSnapshot snap;
-        // saturation: the window began at satSince with satStarted jobs started so far
-        std::int64_t satSince = 0;
-        quint64 satStarted = 0;
+        // saturation (rule 2)
+        std::int64_t satSince = 0; // 0: not every worker busy
+        std::int64_t rateSince = 0; // the current rate window began
+        quint64 rateStarted = 0; // jobs started when it began
+        double startedInWindow = -1; // over the last complete window; -1: none yet
+        double rateWindowS = 0;
+        int satMax = 0; // the pool's maximum and the proposal when the finding was last updated
+        int satSuggested = 0;
         quint64 saturation = 0; // the ongoing finding's id, or 0
         bool starving = false;
         // exhaustion by blocking calls
@@ -401,6 +408,7 @@ public:
             return;
         }
         const std::int64_t stallNs = th.stall.count() * kMs;
+        const std::int64_t criticalNs = std::max(kCriticalStallNs, stallNs);
         const std::int64_t period = std::max<std::int64_t>(th.sampleInterval.count(), th.stall.count() / 2) * kMs;
         const std::int64_t sent = w.probeSent.load(std::memory_order_relaxed);
         const std::int64_t answered = w.probeAnswered.load(std::memory_order_relaxed);
@@ -431,10 +439,12 @@ public:
         if (id != 0)
             running += QStringLiteral(" (call #%1)").arg(id);
         auto describe = [&](DiagnosticFinding& f) {
-            f.message = QStringLiteral("The reactor thread has not returned to its event loop for over %1 ms; it "
-                                       "is running %2.")
-                            .arg(ms(std::max(stallNs, now - f.startNs) / kMs * kMs), running);
-            f.severity = now - f.startNs > 10 * stallNs ? DiagnosticSeverity::Critical : DiagnosticSeverity::Warning;
+            f.message = QStringLiteral("The reactor thread is stalled (it has not returned to its event loop for "
+                                       "more than %1 ms); it is running %2.")
+                            .arg(th.stall.count())
+                            .arg(running);
+            f.severity = std::max(
+                f.severity, now - f.startNs > criticalNs ? DiagnosticSeverity::Critical : DiagnosticSeverity::Warning);
             f.jobs = id != 0 ? QList<quint64> { id } : QList<quint64> {};
         };
         if (!stall) {
@@ -451,7 +461,7 @@ public:
         const std::uint64_t seq = w.callSeq.load(std::memory_order_acquire);
         auto it = live.find(stall);
         const bool escalate = it != live.end() && it->second.severity != DiagnosticSeverity::Critical
-            && now - it->second.startNs > 10 * stallNs;
+            && now - it->second.startNs > criticalNs;
         if (seq != stallSeq || escalate) {
             stallSeq = seq;
             update(stall, describe);
@@ -486,7 +496,8 @@ public:
     void checkExhaustion(PoolWatch& p, std::int64_t now, bool starved)
     {
         const PoolSnapshot& s = p.snap;
-        const bool exhausted = s.started && s.backlog > 0 && s.max > 0 && s.blocked >= s.max;
+        // Every slot of the maximum is held by a blocked worker, and work waits or runs on lent workers.
+        const bool exhausted = s.started && s.max > 0 && s.blocked >= s.max && (s.backlog > 0 || s.lent > 0);
         if (!exhausted) {
             if (p.exhaustion) {
                 end(p.exhaustion, now);
@@ -502,7 +513,9 @@ public:
         QStringList workerNames;
         for (int w : blocked)
             workerNames.append(QStringLiteral("%1-%2").arg(s.name).arg(w));
-        const bool deadlock = starved && (!s.compensated || s.lent >= s.max);
+        // Nothing can move: every live worker waits for the reactor (none is lent and running a job) and nothing
+        // has started for the starvation window.
+        const bool deadlock = starved && s.blocked >= s.workers;
         auto describe = [&](DiagnosticFinding& f) {
             f.workers = blocked;
             f.jobs = jobs;
@@ -530,11 +543,10 @@ public:
             } else if (s.compensated && s.lent > 0) {
                 f.severity = DiagnosticSeverity::Warning;
                 f.message = QStringLiteral("All %1 workers of pool '%2' counted against its maximum wait in "
-                                           "blockingCallFromThread while %3 job(s) are queued; the pool lends %4 "
-                                           "extra worker(s) so that work can run.")
+                                           "blockingCallFromThread; the pool lends %3 extra worker(s) so that the "
+                                           "work queued behind them can run.")
                                 .arg(s.max)
                                 .arg(s.name)
-                                .arg(s.backlog)
                                 .arg(s.lent);
                 f.remedy = QStringLiteral("Nothing is stuck; to avoid the extra threads, do not block pool workers "
                                           "on the reactor (return a Deferred instead).");
@@ -577,20 +589,34 @@ public:
             }
             return;
         }
+        const std::int64_t needNs = th.saturation.count() * kMs;
         if (p.satSince == 0) {
             p.satSince = now;
-            p.satStarted = s.startedJobs;
+            p.rateSince = now;
+            p.rateStarted = s.startedJobs;
+            p.startedInWindow = -1;
         }
-        const std::int64_t windowNs = now - p.satSince;
-        const std::int64_t needNs = th.saturation.count() * kMs;
-        if (windowNs < needNs)
+        // The start rate over the last complete window (a window ends every `saturation`).
+        if (now - p.rateSince >= needNs) {
+            p.startedInWindow = static_cast<double>(s.startedJobs - p.rateStarted);
+            p.rateWindowS = static_cast<double>(now - p.rateSince) / 1e9;
+            p.rateSince = now;
+            p.rateStarted = s.startedJobs;
+        }
+        if (p.startedInWindow < 0)
+            return; // not a whole window yet
+        // Not shrinking fast enough: fewer jobs started over the last window than are waiting now, so the backlog
+        // needs more than another window to drain. It begins and ends on that (and on starvation).
+        const bool draining = !starved && p.startedInWindow >= s.backlog;
+        if (draining) {
+            if (p.saturation) {
+                end(p.saturation, now);
+                p.saturation = 0;
+            }
             return;
-        // Not shrinking: fewer jobs started over the window than are waiting now, so the backlog would need more
-        // than another window to drain.
-        const auto startedInWindow = static_cast<double>(s.startedJobs - p.satStarted);
-        if (!starved && startedInWindow >= s.backlog && !p.saturation)
-            return;
-        const double windowS = static_cast<double>(windowNs) / 1e9;
+        }
+        const double startedInWindow = p.startedInWindow;
+        const double windowS = p.rateWindowS;
         const double perWorker = startedInWindow / windowS / std::max(1, running); // jobs/s one worker starts
         int suggested = s.max + std::min(s.backlog, s.max);
         if (perWorker > 0) {
@@ -601,7 +627,8 @@ public:
         suggested = std::clamp(suggested, s.max + 1, std::min(kMaxSuggestedThreads, s.max + s.backlog));
         const double drainS = perWorker > 0 ? static_cast<double>(s.backlog) / (perWorker * running) : -1;
         auto describe = [&](DiagnosticFinding& f) {
-            f.severity = starved ? DiagnosticSeverity::Critical : DiagnosticSeverity::Warning;
+            // the worst it reached: a starvation that passed stays on the record
+            f.severity = std::max(f.severity, starved ? DiagnosticSeverity::Critical : DiagnosticSeverity::Warning);
             QString what = QStringLiteral("All %1 workers of pool '%2' are busy (%3 blocked in "
                                           "blockingCallFromThread) and %4 job(s) wait; ")
                                .arg(s.busy)
@@ -631,8 +658,14 @@ public:
             describe(f);
             p.saturation = begin(std::move(f));
             p.starving = starved;
-        } else if (starved != p.starving) {
+            p.satMax = s.max;
+            p.satSuggested = suggested;
+        } else if (starved != p.starving || s.max != p.satMax
+            || std::abs(suggested - p.satSuggested) * 5 > p.satSuggested) {
+            // news: starvation began or ended, the pool was resized, or the proposal moved by more than a fifth
             p.starving = starved;
+            p.satMax = s.max;
+            p.satSuggested = suggested;
             update(p.saturation, describe);
         }
     }
@@ -650,6 +683,9 @@ public:
             if (w.label != 0)
                 byLabel[w.label].push_back(w.waitNs);
         }
+        // A label every job of the window carries says nothing the pool's own figure does not.
+        const std::size_t all = p.waits.size();
+        std::erase_if(byLabel, [all](const auto& entry) { return entry.first != 0 && entry.second.size() == all; });
         const std::int64_t limitNs = th.queueWait.count() * kMs;
         for (auto it = p.queueWait.begin(); it != p.queueWait.end();) {
             auto found = byLabel.find(it->first);
