@@ -672,8 +672,10 @@ public:
 
     void checkQueueWait(PoolWatch& p, std::int64_t now)
     {
-        for (const WaitSample& w : p.snap.waits)
+        for (WaitSample w : p.snap.waits) {
+            w.startedNs += p.snap.coarseToTraceNs;
             p.waits.push_back(w);
+        }
         const std::int64_t windowNs = th.queueWaitWindow.count() * kMs;
         while (!p.waits.empty() && p.waits.front().startedNs < now - windowNs)
             p.waits.pop_front();
@@ -755,13 +757,14 @@ public:
             }
         }
         for (const auto& [jobId, w] : running) {
-            if (w->expectedLong || w->startedNs == 0 || now - w->startedNs <= limitNs || p.longJobs.contains(jobId))
+            const std::int64_t started = w->startedNs + p.snap.coarseToTraceNs;
+            if (w->expectedLong || w->startedNs == 0 || now - started <= limitNs || p.longJobs.contains(jobId))
                 continue;
             DiagnosticFinding f;
             f.rule = DiagnosticRule::LongRunningJob;
             f.severity = DiagnosticSeverity::Warning;
             f.pool = p.snap.name;
-            f.startNs = w->startedNs;
+            f.startNs = started;
             f.jobs = { jobId };
             f.workers = { w->index };
             const QString label

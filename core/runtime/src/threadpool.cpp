@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <limits>
 #include <mutex>
@@ -67,6 +68,20 @@ struct Worker {
 
 /// Wait samples a pool keeps between two snapshots of its monitor (the oldest half goes past this).
 constexpr std::size_t kMaxWaitSamples = 8192;
+
+/// The clock of a monitored pool's stamps (queued, started): the kernel's coarse monotonic clock, a few
+/// nanoseconds to read (the monitor's thresholds are tens of milliseconds and more; its resolution is a few ms).
+std::int64_t coarseNowNs() noexcept
+{
+#ifdef Q_OS_LINUX
+    timespec ts {};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+#else
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+#endif
+}
 
 void validateSizes(int minThreads, int maxThreads)
 {
@@ -441,8 +456,8 @@ public:
         const std::uint32_t label = ScopedJobLabel::current();
         const bool monitored = m_monitored.load(std::memory_order_relaxed) > 0;
         const bool traced = m_trace.get() != nullptr;
-        const std::int64_t now = traced || monitored ? traceNow() : 0;
-        const std::int64_t queued = traced ? now : 0;
+        const std::int64_t queued = traced ? traceNow() : 0;
+        const std::int64_t stamped = monitored ? coarseNowNs() : 0;
         {
             std::lock_guard lock(m_mutex);
             ++m_submitted;
@@ -452,7 +467,7 @@ public:
                     QStringLiteral("thread pool '%1' is stopped and accepts no work").arg(m_name).toStdString());
             }
             id = m_nextJobId++;
-            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api, monitored ? now : 0,
+            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api, stamped,
                 monitored && ScopedExpectedLongJobs::active() });
             QTWISTED_NOISE();
             dispatchLocked(a, true);
@@ -581,7 +596,7 @@ public:
 
     void noteStartLocked(Worker* w, const Job& job)
     {
-        const std::int64_t now = traceNow();
+        const std::int64_t now = coarseNowNs();
         w->running = true;
         w->jobId = job.id;
         w->label = job.label;
@@ -652,6 +667,7 @@ public:
         out.submitted = m_submitted;
         out.finishedJobs = m_completed + m_failed;
         out.oldestQueuedNs = m_backlog.empty() ? 0 : m_backlog.front().queuedNs;
+        out.coarseToTraceNs = traceNow() - coarseNowNs();
         out.queuedHead.clear();
         for (std::size_t k = 0; k < m_backlog.size() && k < 8; ++k)
             out.queuedHead.push_back(m_backlog[k].id);
