@@ -44,6 +44,7 @@ DiagnosticThresholds quick()
     t.queueWaitWindow = 2000ms;
     t.longRunningJob = 120ms;
     t.sampleInterval = 10ms;
+    t.hotLoopWindow = 300ms;
     return t;
 }
 
@@ -468,6 +469,55 @@ private Q_SLOTS:
         const auto found = ofRule(monitor.findings(), DiagnosticRule::ShutdownWithBlockedCallers);
         QCOMPARE(found.size(), 1);
         QVERIFY2(found.front().message.contains(u"waiting-caller"_s), qPrintable(found.front().message));
+    }
+
+    // ---- rule 8: reactor hot loop -----------------------------------------------------------------------------
+
+    void selfReschedulingCallIsAHotLoop()
+    {
+        Reactor reactor;
+        DiagnosticsMonitor monitor(reactor, quick());
+        bool spinning = true;
+        int runs = 0;
+        std::function<void()> spin;
+        spin = [&] {
+            ++runs;
+            if (spinning)
+                reactor.callLater(0, spin);
+        };
+        reactor.callWhenRunning([&] { reactor.callLater(0, spin); });
+        whenTrue(
+            reactor, [&] { return !ofRule(monitor.findings(), DiagnosticRule::ReactorHotLoop).isEmpty(); },
+            [&] {
+                spinning = false;
+                whenTrue(
+                    reactor,
+                    [&] { return !ofRule(monitor.findings(), DiagnosticRule::ReactorHotLoop).front().ongoing(); },
+                    [&] { reactor.stop(); });
+            });
+        QVERIFY2(runWithWatchdog(reactor), qPrintable(describe(monitor.findings())));
+        const auto found = ofRule(monitor.findings(), DiagnosticRule::ReactorHotLoop);
+        QCOMPARE(found.size(), 1);
+        QVERIFY2(found.front().message.contains(u"runs/s"_s), qPrintable(found.front().message));
+        QVERIFY(runs > 300); // it ran at least the rule's rate over one window
+    }
+
+    void aShortChunkedLoopIsNotAHotLoop()
+    {
+        Reactor reactor;
+        DiagnosticsMonitor monitor(reactor, quick());
+        int left = 100; // work cut into 100 chunks, each queued by the one before
+        std::function<void()> chunk;
+        chunk = [&] {
+            std::this_thread::sleep_for(100us);
+            if (--left > 0)
+                reactor.callLater(0, chunk);
+        };
+        reactor.callWhenRunning([&] { reactor.callLater(0, chunk); });
+        reactor.callLater(800ms, [&] { reactor.stop(); });
+        QVERIFY(runWithWatchdog(reactor));
+        QCOMPARE(left, 0);
+        QVERIFY2(monitor.findings().isEmpty(), qPrintable(describe(monitor.findings())));
     }
 
     // ---- the monitor itself ----------------------------------------------------------------------------------

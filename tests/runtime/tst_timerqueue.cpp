@@ -27,10 +27,10 @@ std::shared_ptr<TimedCall> makeCall(Task fn)
 }
 
 /// What runDue() is given by the reactor, minus its logging: run the function, then release it.
-void runTask(Task& fn)
+void runTask(TimedCall& call)
 {
-    fn();
-    fn.reset();
+    call.fn();
+    call.fn.reset();
 }
 
 } // namespace

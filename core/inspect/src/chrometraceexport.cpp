@@ -617,6 +617,7 @@ constexpr std::pair<DiagnosticRule, const char*> kRuleKeys[] = {
     { DiagnosticRule::LongRunningJob, "long_running_job" },
     { DiagnosticRule::UnhandledError, "unhandled_error" },
     { DiagnosticRule::ShutdownWithBlockedCallers, "shutdown_with_blocked_callers" },
+    { DiagnosticRule::ReactorHotLoop, "reactor_hot_loop" },
 };
 constexpr std::pair<DiagnosticSeverity, const char*> kSeverityKeys[] = {
     { DiagnosticSeverity::Info, "info" },

@@ -83,6 +83,7 @@ struct Call {
     std::uint32_t label = 0;
     ApiKind api = ApiKind::CallFromThread;
     bool counted = false; ///< a public submission (callFromThread, blockingCallFromThread): kept in ReactorStats
+    bool self = false; ///< while monitored: posted from the reactor thread by a call of the same callable
 };
 
 /// What the reactor thread takes out of the queue at once, oldest call first.

@@ -98,6 +98,8 @@ QString toString(DiagnosticRule rule)
         return QStringLiteral("unhandled error in a Deferred");
     case DiagnosticRule::ShutdownWithBlockedCallers:
         return QStringLiteral("shutdown with blocked callers");
+    case DiagnosticRule::ReactorHotLoop:
+        return QStringLiteral("reactor hot loop");
     }
     return QStringLiteral("unknown");
 }
@@ -386,6 +388,7 @@ public:
     void tick(std::int64_t now)
     {
         checkReactor(now);
+        checkHotLoop(now);
         for (PoolWatch& p : pools) {
             if (!snapshotPool(p.pool, p.snap))
                 continue;
@@ -466,6 +469,63 @@ public:
             stallSeq = seq;
             update(stall, describe);
         }
+    }
+
+    /// Rule 8: over each window, how many calls ran and how many of them a call of the same callable had queued
+    /// with no delay; a hot loop when those are at least hotLoopRunsPerSecond and more than half of all calls.
+    void checkHotLoop(std::int64_t now)
+    {
+        auto core = reactorCore.lock();
+        if (!core)
+            return;
+        ReactorWatch& w = reactorWatch(*core);
+        const std::uint64_t calls = w.callSeq.load(std::memory_order_relaxed);
+        const std::uint64_t self = w.selfRuns.load(std::memory_order_relaxed);
+        const void* tag = w.selfTag.load(std::memory_order_relaxed);
+        if (hotSince == 0) {
+            hotSince = now;
+            hotCalls = calls;
+            hotSelf = self;
+            hotTag = tag;
+            return;
+        }
+        const std::int64_t windowNs = th.hotLoopWindow.count() * kMs;
+        if (now - hotSince < windowNs)
+            return;
+        const auto callsIn = static_cast<double>(calls - hotCalls);
+        const auto selfIn = static_cast<double>(self - hotSelf);
+        const double seconds = static_cast<double>(now - hotSince) / 1e9;
+        const bool sameCallable = tag == hotTag;
+        const bool hot = sameCallable && selfIn / seconds >= th.hotLoopRunsPerSecond && selfIn * 2 > callsIn;
+        if (hot) {
+            const int share = static_cast<int>(std::lround(100 * selfIn / callsIn));
+            const auto rate = static_cast<qint64>(std::llround(selfIn / seconds));
+            auto describe = [&](DiagnosticFinding& f) {
+                f.message = QStringLiteral("One callable keeps queueing itself on the reactor (callLater(0) or "
+                                           "callFromThread from itself): %1 runs/s, %2 % of the calls the reactor "
+                                           "ran over the last %3 ms.")
+                                .arg(rate)
+                                .arg(share)
+                                .arg(th.hotLoopWindow.count());
+            };
+            if (!hotLoop) {
+                DiagnosticFinding f;
+                f.rule = DiagnosticRule::ReactorHotLoop;
+                f.severity = DiagnosticSeverity::Warning;
+                f.startNs = hotSince;
+                f.remedy = QStringLiteral("If it polls, wait for a signal or a timer instead; if it is work cut in "
+                                          "chunks, give each chunk more work or a small delay.");
+                describe(f);
+                hotLoop = begin(std::move(f));
+            }
+        } else if (hotLoop) {
+            end(hotLoop, now);
+            hotLoop = 0;
+        }
+        hotSince = now;
+        hotCalls = calls;
+        hotSelf = self;
+        hotTag = tag;
     }
 
     void checkPool(PoolWatch& p, std::int64_t now)
@@ -829,6 +889,12 @@ public:
     quint64 nextId = 1;
     std::vector<PoolWatch> pools;
     quint64 stall = 0; // the ongoing stall's finding, or 0
+    // hot loop: the window began at hotSince with these counts
+    std::int64_t hotSince = 0;
+    std::uint64_t hotCalls = 0;
+    std::uint64_t hotSelf = 0;
+    const void* hotTag = nullptr;
+    quint64 hotLoop = 0;
     std::uint64_t stallSeq = 0;
     std::thread watchdog;
 };
@@ -905,6 +971,11 @@ void DiagnosticsMonitor::validate(const DiagnosticThresholds& t)
     checkDuration(t.queueWait, "queueWait", milliseconds(1));
     checkDuration(t.queueWaitWindow, "queueWaitWindow", milliseconds(10));
     checkDuration(t.longRunningJob, "longRunningJob", milliseconds(1));
+    checkDuration(t.hotLoopWindow, "hotLoopWindow", milliseconds(10));
+    if (t.hotLoopRunsPerSecond < 1 || t.hotLoopRunsPerSecond > 100'000'000) {
+        throw std::invalid_argument("DiagnosticThresholds::hotLoopRunsPerSecond must be between 1 and 100000000 (got "
+            + std::to_string(t.hotLoopRunsPerSecond) + ")");
+    }
     if (t.sampleInterval < milliseconds(1) || t.sampleInterval > milliseconds(10000)) {
         throw std::invalid_argument("DiagnosticThresholds::sampleInterval must be between 1 ms and 10 s (got "
             + std::to_string(t.sampleInterval.count()) + " ms)");

@@ -45,6 +45,10 @@ struct ReactorWatch {
     std::atomic<std::uint64_t> callId { 0 }; ///< the call's trace id (0 unless a recorder is attached)
     std::atomic<std::uint32_t> callLabel { 0 };
     std::atomic<ReactorWork> callWork { ReactorWork::None };
+    /// Calls that a call of the same callable queued for the reactor with no delay (callFromThread from the
+    /// reactor thread, callLater(0)): counted, with the last such callable's tag.
+    std::atomic<std::uint64_t> selfRuns { 0 };
+    std::atomic<const void*> selfTag { nullptr };
     /// The probe: the watchdog posts one and stamps probeSent; the reactor thread stamps probeAnswered.
     std::atomic<std::int64_t> probeSent { 0 };
     std::atomic<std::int64_t> probeAnswered { 0 };

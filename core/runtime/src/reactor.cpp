@@ -68,6 +68,8 @@ bool runGuarded(Task& task, const char* what) noexcept
 
 /// How the blocking call the reactor thread is running now ended, when not as a plain return (see ReactorAccess).
 thread_local CallEnd t_callEnd = CallEnd::Returned;
+/// While a monitored reactor thread runs a call: which callable (UniqueFunction::typeTag()); null otherwise.
+thread_local const void* t_runningTag = nullptr;
 
 /// The outcomes of one drained batch, added to the reactor's books at its end.
 struct BatchCount {
@@ -153,6 +155,8 @@ public:
     {
         Call call { std::move(task) };
         call.counted = isPublic;
+        if (t_runningTag != nullptr && watch.enabled.load(std::memory_order_relaxed))
+            call.self = call.fn.typeTag() == t_runningTag; // a reactor call queueing itself again
         const std::int64_t queued = isPublic ? stampCall(call, ApiKind::CallFromThread) : 0;
         const std::uint64_t id = call.id;
         const std::uint32_t label = call.label;
@@ -255,6 +259,7 @@ public:
     void endWatchedWork() noexcept
     {
         if (--watchDepth == 0) {
+            t_runningTag = nullptr;
             watch.busySince.store(0, std::memory_order_relaxed);
             watch.callWork.store(ReactorWork::None, std::memory_order_relaxed);
         }
@@ -266,11 +271,16 @@ public:
         if (call.counted)
             work = call.api == ApiKind::BlockingCallFromThread ? ReactorWork::BlockingCallFromThread
                                                                : ReactorWork::CallFromThread;
-        noteWatchedWork(work, call.id, call.label);
+        noteWatchedWork(work, call.id, call.label, call.fn.typeTag(), call.self);
     }
 
-    void noteWatchedWork(ReactorWork work, std::uint64_t id, std::uint32_t label) noexcept
+    void noteWatchedWork(ReactorWork work, std::uint64_t id, std::uint32_t label, const void* tag, bool self) noexcept
     {
+        t_runningTag = tag;
+        if (self) {
+            watch.selfTag.store(tag, std::memory_order_relaxed);
+            watch.selfRuns.store(watch.selfRuns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        }
         watch.callId.store(id, std::memory_order_relaxed);
         watch.callLabel.store(label, std::memory_order_relaxed);
         watch.callWork.store(work, std::memory_order_relaxed);
@@ -374,6 +384,8 @@ public:
         auto call = std::make_shared<TimedCall>();
         call->reactor = weak_from_this();
         call->fn = std::move(task);
+        if (seconds == 0 && t_runningTag != nullptr && watch.enabled.load(std::memory_order_relaxed))
+            call->self = call->fn.typeTag() == t_runningTag; // callLater(0) from a call of the same callable
         insertTimed(call, steadyNowNs() + static_cast<qint64>(seconds * 1e9));
         return call;
     }
@@ -415,10 +427,10 @@ public:
         if (s != State::Running && s != State::Stopping)
             return;
         const bool watched = watch.enabled.load(std::memory_order_relaxed);
-        timers.runDue(steadyNowNs(), [this, watched](Task& fn) {
+        timers.runDue(steadyNowNs(), [this, watched](TimedCall& call) {
             if (watched)
-                noteWatchedWork(ReactorWork::DelayedCall, 0, 0);
-            runGuarded(fn, "delayed call");
+                noteWatchedWork(ReactorWork::DelayedCall, 0, 0, call.fn.typeTag(), call.self);
+            runGuarded(call.fn, "delayed call");
         });
         rearm();
     }

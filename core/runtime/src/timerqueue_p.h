@@ -25,6 +25,7 @@ struct TimedCall {
     Key key;
     Task fn;
     Status status = Status::Pending;
+    bool self = false; ///< while monitored: scheduled with no delay by a call of the same callable
 };
 
 /// The reactor's timed calls (Reactor::callLater()), ordered by due time, then by insertion: calls due at the same
@@ -72,7 +73,7 @@ public:
             if (call->status != TimedCall::Status::Pending || call->key != key)
                 continue;
             call->status = TimedCall::Status::Called;
-            run(call->fn);
+            run(*call);
         }
     }
 

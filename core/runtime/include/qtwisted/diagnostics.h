@@ -27,6 +27,7 @@ enum class DiagnosticRule : std::uint8_t {
     LongRunningJob, ///< a job has been running longer than the threshold
     UnhandledError, ///< a Deferred died holding a Failure nobody handled
     ShutdownWithBlockedCallers, ///< the reactor shut down while threads waited in blockingCallFromThread
+    ReactorHotLoop, ///< one callable keeps queueing itself (callLater(0), callFromThread from itself)
 };
 
 enum class DiagnosticSeverity : std::uint8_t { Info, Warning, Critical };
@@ -41,6 +42,8 @@ struct DiagnosticThresholds {
     std::chrono::milliseconds queueWaitWindow { 2000 }; ///< the window the percentiles are taken over
     std::chrono::milliseconds longRunningJob { 10000 }; ///< a job running longer than this (not expected-long)
     std::chrono::milliseconds sampleInterval { 25 }; ///< how often the watchdog looks (it never runs per call)
+    std::chrono::milliseconds hotLoopWindow { 1000 }; ///< the window the hot-loop rule counts over
+    int hotLoopRunsPerSecond = 1000; ///< self-queued runs of one callable per second that make a hot loop
     int maxFindings = 1000; ///< kept in memory; the oldest are dropped and counted
 };
 

@@ -122,6 +122,9 @@ public:
     }
 
     explicit operator bool() const noexcept { return m_ops != nullptr; }
+    /// The same for every UniqueFunction holding a callable of the same type (null when empty): which callable
+    /// this is, for a diagnostics monitor's hot-loop rule.
+    const void* typeTag() const noexcept { return m_ops; }
 
     R operator()(Args... args) { return m_ops->invoke(m_storage, std::forward<Args>(args)...); }
 
