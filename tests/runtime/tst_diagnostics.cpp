@@ -195,9 +195,42 @@ private Q_SLOTS:
         QVERIFY2(found.front().message.contains(u"All 2 workers"_s), qPrintable(found.front().message));
         QVERIFY(found.front().suggestedMaxThreads.has_value());
         QVERIFY(*found.front().suggestedMaxThreads > 2);
+#ifdef Q_OS_LINUX
+        // the workers sleep: the kernel says so, and more threads would help
+        QVERIFY2(found.front().message.contains(u"2 waiting in the kernel"_s), qPrintable(found.front().message));
+#endif
         pool.adjustPoolsize(0, 0); // do not wait for the rest
         pool.stop();
     }
+
+#ifdef Q_OS_LINUX
+    /// Workers busy on every CPU: raising the maximum would not help, and the finding says so instead.
+    void cpuBoundSaturationProposesNoMoreThreads()
+    {
+        const int cpus = std::max(1, QThread::idealThreadCount());
+        Reactor reactor;
+        ThreadPool pool(cpus, cpus, u"cpu"_s);
+        pool.start();
+        DiagnosticsMonitor monitor(reactor, quick());
+        monitor.watch(pool);
+        std::atomic<bool> quit { false };
+        for (int i = 0; i < cpus * 40; ++i) {
+            pool.callInThread([&quit] {
+                const auto end = std::chrono::steady_clock::now() + 20ms;
+                while (!quit.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end) { }
+            });
+        }
+        whenTrue(
+            reactor, [&] { return !ofRule(monitor.findings(), DiagnosticRule::PoolSaturation).isEmpty(); },
+            [&] { reactor.stop(); });
+        QVERIFY(runWithWatchdog(reactor));
+        quit.store(true);
+        pool.stop();
+        const auto found = ofRule(monitor.findings(), DiagnosticRule::PoolSaturation).front();
+        QVERIFY2(found.remedy.contains(u"CPUs"_s), qPrintable(found.message + u" / "_s + found.remedy));
+        QVERIFY(!found.suggestedMaxThreads.has_value());
+    }
+#endif
 
     void poolThatKeepsUpReportsNothing()
     {

@@ -9,6 +9,7 @@
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
 
+#include <QFile>
 #include <QMetaObject>
 #include <QThread>
 
@@ -18,6 +19,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -57,6 +59,26 @@ QString apiName(detail::ReactorWork work)
         break;
     }
     return QStringLiteral("the application's own code or event handling (no reactor call)");
+}
+
+/// Whether a thread is on a CPU now (or ready to run), from /proc/self/task/<tid>/stat; nullopt when unknown.
+std::optional<bool> onCpu(int tid)
+{
+#ifdef Q_OS_LINUX
+    if (tid <= 0)
+        return std::nullopt;
+    QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QByteArray line = stat.read(512);
+    const qsizetype close = line.lastIndexOf(')'); // the name in parentheses may hold spaces
+    if (close < 0 || close + 2 >= line.size())
+        return std::nullopt;
+    return line.at(close + 2) == 'R';
+#else
+    Q_UNUSED(tid);
+    return std::nullopt;
+#endif
 }
 
 QString ms(std::int64_t ns)
@@ -689,10 +711,24 @@ public:
         auto describe = [&](DiagnosticFinding& f) {
             // the worst it reached: a starvation that passed stays on the record
             f.severity = std::max(f.severity, starved ? DiagnosticSeverity::Critical : DiagnosticSeverity::Warning);
-            QString what = QStringLiteral("All %1 workers of pool '%2' are busy (%3 blocked in "
-                                          "blockingCallFromThread) and %4 job(s) wait; ")
+            // What the busy workers do now: on a CPU, or waiting in the kernel (sleep, I/O, a lock).
+            int onCpuNow = 0;
+            int waitingNow = 0;
+            for (const WorkerSample& w : s.workersNow) {
+                if (!w.running || w.blocked)
+                    continue;
+                if (const auto cpu = onCpu(w.tid))
+                    ++(*cpu ? onCpuNow : waitingNow);
+            }
+            const QString doing = onCpuNow + waitingNow == 0
+                ? QString()
+                : QStringLiteral("%1 on a CPU, %2 waiting in the kernel (sleep, I/O or a lock), ")
+                      .arg(onCpuNow)
+                      .arg(waitingNow);
+            QString what = QStringLiteral("All %1 workers of pool '%2' are busy (%3%4 blocked in "
+                                          "blockingCallFromThread) and %5 job(s) wait; ")
                                .arg(s.busy)
-                               .arg(s.name)
+                               .arg(s.name, doing)
                                .arg(s.blocked)
                                .arg(s.backlog);
             if (starved)
@@ -701,11 +737,20 @@ public:
                 what += QStringLiteral("at the current rate the backlog needs %1 s to drain.")
                             .arg(QString::number(drainS, 'f', 1));
             f.message = what;
-            f.remedy = QStringLiteral("Raise maxThreads of '%1' to %2 (adjustPoolsize or suggestThreadPoolSize), "
-                                      "or submit less at once.")
-                           .arg(s.name)
-                           .arg(suggested);
-            f.suggestedMaxThreads = suggested;
+            const int cpus = std::max(1, QThread::idealThreadCount());
+            if (onCpuNow >= cpus && waitingNow == 0) {
+                // CPU-bound: more threads would only share the same CPUs
+                f.remedy = QStringLiteral("The busy workers are on all %1 CPUs: more threads will not drain the "
+                                          "backlog faster; make the jobs cheaper or submit less at once.")
+                               .arg(cpus);
+                f.suggestedMaxThreads.reset();
+            } else {
+                f.remedy = QStringLiteral("Raise maxThreads of '%1' to %2 (adjustPoolsize or "
+                                          "suggestThreadPoolSize), or submit less at once.")
+                               .arg(s.name)
+                               .arg(suggested);
+                f.suggestedMaxThreads = suggested;
+            }
             f.workers.clear();
             for (const WorkerSample& w : s.workersNow)
                 f.workers.append(w.index);

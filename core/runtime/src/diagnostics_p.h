@@ -63,6 +63,7 @@ struct WorkerSample {
     quint64 jobId = 0;
     std::uint32_t label = 0;
     std::int64_t startedNs = 0;
+    int tid = 0; ///< the kernel's thread id (Linux), 0 if unknown
 };
 
 /// One job's wait in the backlog.

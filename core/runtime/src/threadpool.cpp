@@ -64,6 +64,7 @@ struct Worker {
     quint64 jobId = 0;
     std::uint32_t label = 0;
     std::int64_t startedNs = 0;
+    int tid = 0; // the kernel's id of its thread (Linux)
 };
 
 /// Wait samples a pool keeps between two snapshots of its monitor (the oldest half goes past this).
@@ -289,7 +290,8 @@ public:
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
 #endif
 #ifdef Q_OS_LINUX
-        m_workerTids.push_back(::gettid());
+        w->tid = ::gettid();
+        m_workerTids.push_back(w->tid);
 #endif
         if (!w->dispatched) {
             if (m_startingClaimed > 0) {
@@ -673,8 +675,8 @@ public:
             out.queuedHead.push_back(m_backlog[k].id);
         out.workersNow.clear();
         for (const Worker* w : m_allWorkers) {
-            out.workersNow.push_back(
-                WorkerSample { w->index, w->running, w->blocked, w->expectedLong, w->jobId, w->label, w->startedNs });
+            out.workersNow.push_back(WorkerSample {
+                w->index, w->running, w->blocked, w->expectedLong, w->jobId, w->label, w->startedNs, w->tid });
         }
         out.waits.clear();
         out.waits.swap(m_waits);
