@@ -13,7 +13,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -33,20 +32,22 @@ class Deferred {
 public:
     using ValueType = T;
 
-    /// `where` is recorded while a DiagnosticsMonitor listens, for its report of an unhandled error.
-    Deferred(std::source_location where = std::source_location::current()) // NOLINT: a default constructor
+    /// A new, unfired Deferred. Where it is made (the caller's file and line) is recorded while a
+    /// DiagnosticsMonitor listens, for its report of an unhandled error. (The compiler's __builtin_FILE/LINE, as
+    /// std::source_location does: libstdc++'s std::source_location needs Clang 15, and Debian 12 has Clang 14.)
+    Deferred(detail::MadeAt = {}, const char* file = __builtin_FILE(), unsigned line = __builtin_LINE())
         : m_core(std::make_shared<detail::ChainCore>(typeid(T)))
     {
         if (detail::diagnosticsListening()) {
-            m_core->createdFile = where.file_name();
-            m_core->createdLine = where.line();
+            m_core->createdFile = file;
+            m_core->createdLine = line;
         }
     }
 
     /// A Deferred whose cancel() first calls `canceller` (at most once).
-    explicit Deferred(
-        std::function<void(Deferred<T>&)> canceller, std::source_location where = std::source_location::current())
-        : Deferred(where)
+    explicit Deferred(std::function<void(Deferred<T>&)> canceller, const char* file = __builtin_FILE(),
+        unsigned line = __builtin_LINE())
+        : Deferred(detail::MadeAt {}, file, line)
     {
         if (canceller) {
             m_core->canceller = [c = std::move(canceller)](const detail::CorePtr& core) {

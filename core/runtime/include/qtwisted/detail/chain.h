@@ -94,6 +94,10 @@ inline bool diagnosticsListening() noexcept
     return g_diagnosticsListeners.load(std::memory_order_relaxed) > 0;
 }
 
+/// The first parameter of Deferred's default constructor, before the caller's file and line: keeps a `const char*`
+/// from converting to a Deferred.
+struct MadeAt { };
+
 /// The current result of a chain: a value, a Failure, or (returned by a step) another chain to wait for.
 struct Result {
     Box value;
