@@ -232,9 +232,10 @@ public:
         }
         calls.addOutcomes(counts.completed, counts.failed, counts.cancelled);
         calls.recycle(std::move(batch));
-        if (wake == Wake::Timer)
-            runDueCalls(); // rearms the timer even if it fired a little early
-        else if (const auto due = timers.nextDue(); wake == Wake::Calls && due && *due <= steadyNowNs())
+        // The timer's wake-up always runs them (runDueCalls() rearms the timer, even if it fired a little early); a
+        // wake-up for queued calls runs those already due.
+        const auto due = timers.nextDue();
+        if (wake == Wake::Timer || (wake == Wake::Calls && due && *due <= steadyNowNs()))
             runDueCalls();
         if (shutdownRequested)
             beginShutdown();
