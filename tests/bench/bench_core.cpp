@@ -273,6 +273,10 @@ struct Paced {
 /// invokeMethod(Queued) one by one in the same loop (the reactor runs the main thread's event loop, which delivers
 /// both); each is post -> run. Before posting the next call the producer also makes sure the previous one ran (it
 /// has, nearly always, after the 50 µs), so at most one call is outstanding and the loop is idle when it arrives.
+/// `--paced-side ours|qt`: only one side posts (to profile it alone); both alternate by default.
+enum class PacedSide { Both, Ours, Qt };
+PacedSide g_pacedSide = PacedSide::Both;
+
 Paced pacedLatency(int round)
 {
     Reactor reactor;
@@ -286,7 +290,9 @@ Paced pacedLatency(int round)
         producer = std::thread([&] {
             std::binary_semaphore ran { 0 };
             for (int i = 0; i < 2 * g.samples; ++i) {
-                const bool viaReactor = (i + round) % 2 == 0; // the first of each pair flips every round
+                // The first of each pair flips every round.
+                const bool viaReactor
+                    = g_pacedSide == PacedSide::Both ? (i + round) % 2 == 0 : g_pacedSide == PacedSide::Ours;
                 const auto posted = Clock::now();
                 if (viaReactor) {
                     reactor.callFromThread([&, posted] {
@@ -1075,7 +1081,11 @@ int main(int argc, char** argv)
     const QCommandLineOption burnProcess(QStringLiteral("burn-process"),
         QStringLiteral("Contention: n forked processes spin at normal priority for the whole run."),
         QStringLiteral("n"));
-    parser.addOptions({ quick, rounds, json, only, burn, burnProcess });
+    const QCommandLineOption pacedSide(QStringLiteral("paced-side"),
+        QStringLiteral(
+            "Profiling aid: only qtwisted (ours) or only invokeMethod (qt) posts in the paced latency group."),
+        QStringLiteral("ours|qt"));
+    parser.addOptions({ quick, rounds, json, only, burn, burnProcess, pacedSide });
     parser.process(app);
     int nRounds = parser.isSet(quick) ? 3 : 7;
     if (parser.isSet(rounds)) {
@@ -1104,6 +1114,14 @@ int main(int argc, char** argv)
         const int n = parser.value(option).toInt(&ok);
         return ok && n >= 0 && n <= 64 ? n : -1;
     };
+    if (parser.isSet(pacedSide)) {
+        const QString side = parser.value(pacedSide);
+        if (side != QLatin1String("ours") && side != QLatin1String("qt")) {
+            std::fprintf(stderr, "bench_core: --paced-side wants ours or qt\n");
+            return 2;
+        }
+        g_pacedSide = side == QLatin1String("ours") ? PacedSide::Ours : PacedSide::Qt;
+    }
     const int burnThreads = count(burn);
     const int burnProcesses = count(burnProcess);
     if (burnThreads < 0 || burnProcesses < 0) {
