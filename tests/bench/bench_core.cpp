@@ -958,7 +958,9 @@ std::string verdict(const char* target, const std::vector<double>& ratios)
 {
     const std::string t(target);
     const bool atLeast = t.rfind(">= ", 0) == 0;
-    if (!(atLeast || t.rfind("<= ", 0) == 0) || ratios.empty())
+    // A zero ratio: one side did not run (--paced-side), no verdict.
+    if (!(atLeast || t.rfind("<= ", 0) == 0) || ratios.empty()
+        || std::find(ratios.begin(), ratios.end(), 0.0) != ratios.end())
         return {};
     std::size_t end = 0;
     double bound = 0;
