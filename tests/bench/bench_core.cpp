@@ -3,7 +3,7 @@
 // Core benchmarks (docs/benchmarks.md): each workload against its raw Qt equivalent, interleaved over rounds in one
 // process; only same-run ratios count. `--json` prints every per-round value under the keys that
 // scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
-//   bench_core [--quick] [--rounds N] [--json] [--only key,key]
+//   bench_core [--quick] [--rounds N] [--json] [--only key,key] [--burn N | --burn-process N]
 #include "../../core/runtime/src/traceclock_p.h"
 
 #include <qtwisted/diagnostics.h>
@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <latch>
@@ -39,7 +40,10 @@
 #include <optional>
 #include <semaphore>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace qtwisted;
@@ -247,6 +251,74 @@ double invokeMethodLatencyUs()
     return median(samples);
 }
 
+/// Percentile `p` (0..1) of `v`, nearest rank.
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+    return v[std::min(i, v.size() - 1)];
+}
+
+struct Paced {
+    double oursMedianUs = 0;
+    double qtMedianUs = 0;
+    double oursP99Us = 0;
+    double qtP99Us = 0;
+};
+
+/// Issue 16's paced latency: one producer thread posts one call, sleeps 50 µs, posts the next, while the reactor
+/// thread idles between calls (a worker reporting progress to a GUI). The samples alternate callFromThread /
+/// invokeMethod(Queued) one by one in the same loop (the reactor runs the main thread's event loop, which delivers
+/// both); each is post -> run. Before posting the next call the producer also makes sure the previous one ran (it
+/// has, nearly always, after the 50 µs), so at most one call is outstanding and the loop is idle when it arrives.
+/// `--paced-side ours|qt`: only one side posts (to profile it alone); both alternate by default.
+enum class PacedSide { Both, Ours, Qt };
+PacedSide g_pacedSide = PacedSide::Both;
+
+Paced pacedLatency(int round)
+{
+    Reactor reactor;
+    QObject receiver;
+    std::vector<double> ours;
+    std::vector<double> qt;
+    ours.reserve(static_cast<std::size_t>(g.samples));
+    qt.reserve(static_cast<std::size_t>(g.samples));
+    std::thread producer;
+    reactor.callWhenRunning([&] {
+        producer = std::thread([&] {
+            std::binary_semaphore ran { 0 };
+            for (int i = 0; i < 2 * g.samples; ++i) {
+                // The first of each pair flips every round.
+                const bool viaReactor
+                    = g_pacedSide == PacedSide::Both ? (i + round) % 2 == 0 : g_pacedSide == PacedSide::Ours;
+                const auto posted = Clock::now();
+                if (viaReactor) {
+                    reactor.callFromThread([&, posted] {
+                        ours.push_back(micros(Clock::now() - posted));
+                        ran.release();
+                    });
+                } else {
+                    QMetaObject::invokeMethod(
+                        &receiver,
+                        [&, posted] {
+                            qt.push_back(micros(Clock::now() - posted));
+                            ran.release();
+                        },
+                        Qt::QueuedConnection);
+                }
+                std::this_thread::sleep_for(50us);
+                ran.acquire();
+            }
+            reactor.callFromThread([&] { reactor.stop(); });
+        });
+    });
+    reactor.run();
+    producer.join();
+    return { median(ours), median(qt), percentile(ours, 0.99), percentile(qt, 0.99) };
+}
+
 // ---- callInThread vs QThreadPool::start -------------------------------------------------------------------------
 
 /// What the jobs of poolThroughput() carry besides the pool's own work.
@@ -301,6 +373,49 @@ double qtPoolThroughput()
 {
     QThreadPool pool;
     pool.setMaxThreadCount(4);
+    std::atomic<int> done { 0 };
+    std::binary_semaphore finished { 0 };
+    const int n = g.jobs;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+        pool.start([&done, &finished, n] {
+            if (done.fetch_add(1, std::memory_order_relaxed) + 1 == n)
+                finished.release();
+        });
+    }
+    finished.acquire();
+    const auto t1 = Clock::now();
+    pool.waitForDone();
+    return n / seconds(t1 - t0);
+}
+
+/// Issue 16's small pools: `workers` workers exactly (ThreadPool(N, N), started), g.jobs empty jobs submitted from
+/// the main thread; jobs per second until the last ran.
+double poolThroughputN(int workers)
+{
+    ThreadPool pool(workers, workers, QStringLiteral("bench"));
+    pool.start();
+    std::atomic<int> done { 0 };
+    std::binary_semaphore finished { 0 };
+    const int n = g.jobs;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+        pool.callInThread([&done, &finished, n] {
+            if (done.fetch_add(1, std::memory_order_relaxed) + 1 == n)
+                finished.release();
+        });
+    }
+    finished.acquire();
+    const auto t1 = Clock::now();
+    pool.stop();
+    return n / seconds(t1 - t0);
+}
+
+/// The same through QThreadPool with setMaxThreadCount(workers) and start(lambda).
+double qtPoolThroughputN(int workers)
+{
+    QThreadPool pool;
+    pool.setMaxThreadCount(workers);
     std::atomic<int> done { 0 };
     std::binary_semaphore finished { 0 };
     const int n = g.jobs;
@@ -746,6 +861,71 @@ double floodRssGrowthPercent(double& before, double& after)
     return (after - before) / before * 100.0;
 }
 
+// ---- contention: CPU burners -----------------------------------------------------------------------------------
+
+/// `--burn N`: N threads of this process, `--burn-process N`: N forked processes; each spins at normal priority for
+/// the whole run, so that every workload is measured with that many CPUs taken.
+class Burners {
+public:
+    void startThreads(int n)
+    {
+        for (int i = 0; i < n; ++i) {
+            m_threads.emplace_back([this] {
+                std::uint64_t x = 1;
+                while (!m_stop.load(std::memory_order_relaxed))
+                    x = x * 6364136223846793005ULL + 1442695040888963407ULL; // some work, no memory traffic
+                m_sink.fetch_add(x, std::memory_order_relaxed);
+            });
+        }
+    }
+    /// Forks `n` children that spin until killed (or until this process dies: PR_SET_PDEATHSIG).
+    bool startProcesses(int n)
+    {
+        const pid_t parent = ::getpid();
+        for (int i = 0; i < n; ++i) {
+            const pid_t pid = ::fork();
+            if (pid < 0)
+                return false;
+            if (pid == 0) {
+                // The child: only async-signal-safe calls, then spin; SIGKILL ends it.
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (::getppid() != parent)
+                    ::_exit(0);
+                volatile std::uint64_t x = 1;
+                for (;;)
+                    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            }
+            m_children.push_back(pid);
+        }
+        return true;
+    }
+    ~Burners()
+    {
+        m_stop.store(true, std::memory_order_relaxed);
+        for (auto& t : m_threads)
+            t.join();
+        for (const pid_t pid : m_children) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+
+private:
+    std::atomic<bool> m_stop { false };
+    std::atomic<std::uint64_t> m_sink { 0 };
+    std::vector<std::thread> m_threads;
+    std::vector<pid_t> m_children;
+};
+
+/// The 1-minute load average, from /proc/loadavg (-1 if unknown).
+double loadAverage1()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    return file.readAll().split(' ').value(0).toDouble();
+}
+
 // ---- the table
 // -------------------------------------------------------------------------------------------------------
 
@@ -772,6 +952,32 @@ struct Row {
     const char* target; ///< the ratio target, printed
 };
 
+/// " met" / " MISSED" for a ratio target such as ">= 10x" (the median ratio) or ">= 10x every round" (the worst
+/// round); empty for any other target.
+std::string verdict(const char* target, const std::vector<double>& ratios)
+{
+    const std::string t(target);
+    const bool atLeast = t.rfind(">= ", 0) == 0;
+    // A zero ratio: one side did not run (--paced-side), no verdict.
+    if (!(atLeast || t.rfind("<= ", 0) == 0) || ratios.empty()
+        || std::find(ratios.begin(), ratios.end(), 0.0) != ratios.end())
+        return {};
+    std::size_t end = 0;
+    double bound = 0;
+    try {
+        bound = std::stod(t.substr(3), &end);
+    } catch (...) {
+        return {};
+    }
+    if (t.compare(3 + end, 1, "x") != 0)
+        return {};
+    const bool everyRound = t.find("every round") != std::string::npos;
+    const double value = !everyRound ? median(ratios)
+        : atLeast                    ? *std::min_element(ratios.begin(), ratios.end())
+                                     : *std::max_element(ratios.begin(), ratios.end());
+    return (atLeast ? value >= bound : value <= bound) ? " met" : " MISSED";
+}
+
 void printRows()
 {
     const Row rows[] = {
@@ -786,7 +992,7 @@ void printRows()
         { "deferToThread round trip, median", "dtt_roundtrip_us", "qt_roundtrip_us", "us", false, "<= 1.0x" },
         { "deferToThread vs ping-pong floor", "dtt_roundtrip_us", "pingpong_floor_us", "us", false, "<= 1.5x" },
         { "deferToThread, 1000 in flight", "dtt_inflight_throughput", "qt_watcher_inflight_throughput", "/s", true,
-            ">= 10x" },
+            ">= 10x every round" },
         { "blockingCallFromThread, 1 worker", "bcft_us", "qt_blocking_us", "us", false, "<= 1.0x" },
         { "blockingCallFromThread, 4 workers", "bcft_4w_us", "qt_blocking_4w_us", "us", false, "<= 1.0x" },
         { "blockingCallFromThread, 4 workers", "bcft_4w_throughput", "qt_blocking_4w_throughput", "calls/s", true,
@@ -798,6 +1004,14 @@ void printRows()
         { "makespan 200x50ms/10 thr", "makespan_10", "qt_makespan_10", "x ideal", false, "(info)" },
         { "resize 2->32: 32 running after", "resize_running_ms", "qt_resize_running_ms", "ms", false, "<= 2 ms" },
         { "resize 2->32: the call took", "resize_call_ms", "qt_resize_call_ms", "ms", false, "<= 0.2 ms" },
+        // Issue 16: the same two measurements, the targets as same-run ratios to Qt's.
+        { "paced callFromThread latency, median", "paced_cft_us", "paced_qt_us", "us", false, "<= 1.0x" },
+        { "paced callFromThread latency, p99", "paced_cft_p99_us", "paced_qt_p99_us", "us", false, "(info)" },
+        { "callInThread, ThreadPool(1, 1)", "cit_throughput_1w", "qt_pool_throughput_1w", "jobs/s", true, ">= 1.0x" },
+        { "callInThread, ThreadPool(2, 2)", "cit_throughput_2w", "qt_pool_throughput_2w", "jobs/s", true, ">= 1.0x" },
+        { "callInThread, ThreadPool(4, 4)", "cit_throughput_4w", "qt_pool_throughput_4w", "jobs/s", true, ">= 1.0x" },
+        { "resize 2->32: 32 running, vs Qt", "resize_running_ms", "qt_resize_running_ms", "ms", false, "<= 0.5x" },
+        { "resize 2->32: the call, vs Qt", "resize_call_ms", "qt_resize_call_ms", "ms", false, "<= 0.05x" },
         { "RSS growth after the flood", "rss_flood_growth_pct", nullptr, "%", false, "<= 10 %" },
         { "recorder, 1 thread recording", "recorder_1t", nullptr, "events/s", true, "(info)" },
         { "recorder, 4 threads recording", "recorder_4t", nullptr, "events/s", true, "(info)" },
@@ -829,6 +1043,7 @@ void printRows()
         };
         std::string qtText = "-";
         std::string ratioText = "-";
+        std::string met;
         if (row.qt) {
             const auto qt = g_results.find(row.qt);
             if (qt != g_results.end() && qt->second.size() == a.size()) {
@@ -837,10 +1052,11 @@ void printRows()
                 for (std::size_t i = 0; i < a.size(); ++i)
                     ratios.push_back(qt->second[i] > 0 ? a[i] / qt->second[i] : 0);
                 ratioText = range(ratios);
+                met = verdict(row.target, ratios);
             }
         }
-        std::printf("%-38s %26s %26s %22s  %s (%s)\n", row.label, range(a).c_str(), qtText.c_str(), ratioText.c_str(),
-            row.target, row.unit);
+        std::printf("%-38s %26s %26s %22s  %s (%s)%s\n", row.label, range(a).c_str(), qtText.c_str(), ratioText.c_str(),
+            row.target, row.unit, met.c_str());
     }
 }
 
@@ -857,10 +1073,21 @@ int main(int argc, char** argv)
         QStringLiteral("rounds"), QStringLiteral("Rounds (default 7)."), QStringLiteral("n"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the per-round values as JSON."));
     const QCommandLineOption only(QStringLiteral("only"),
-        QStringLiteral("Comma-separated groups: cft, latency, pool, roundtrip, inflight, blocking, makespan, resize, "
-                       "flood, recorder, diagnostics (each workload with and without a DiagnosticsMonitor)."),
+        QStringLiteral("Comma-separated groups: cft, latency, paced, pool, poolN, roundtrip, inflight, blocking, "
+                       "makespan, resize, flood, recorder, diagnostics (each workload with and without a "
+                       "DiagnosticsMonitor)."),
         QStringLiteral("groups"));
-    parser.addOptions({ quick, rounds, json, only });
+    const QCommandLineOption burn(QStringLiteral("burn"),
+        QStringLiteral("Contention: n threads of this process spin at normal priority for the whole run."),
+        QStringLiteral("n"));
+    const QCommandLineOption burnProcess(QStringLiteral("burn-process"),
+        QStringLiteral("Contention: n forked processes spin at normal priority for the whole run."),
+        QStringLiteral("n"));
+    const QCommandLineOption pacedSide(QStringLiteral("paced-side"),
+        QStringLiteral(
+            "Profiling aid: only qtwisted (ours) or only invokeMethod (qt) posts in the paced latency group."),
+        QStringLiteral("ours|qt"));
+    parser.addOptions({ quick, rounds, json, only, burn, burnProcess, pacedSide });
     parser.process(app);
     int nRounds = parser.isSet(quick) ? 3 : 7;
     if (parser.isSet(rounds)) {
@@ -882,6 +1109,43 @@ int main(int argc, char** argv)
         g.flood = 1'000'000;
         g.recorderEvents = 1'000'000;
     }
+    auto count = [&](const QCommandLineOption& option) {
+        if (!parser.isSet(option))
+            return 0;
+        bool ok = false;
+        const int n = parser.value(option).toInt(&ok);
+        return ok && n >= 0 && n <= 64 ? n : -1;
+    };
+    if (parser.isSet(pacedSide)) {
+        const QString side = parser.value(pacedSide);
+        if (side != QLatin1String("ours") && side != QLatin1String("qt")) {
+            std::fprintf(stderr, "bench_core: --paced-side wants ours or qt\n");
+            return 2;
+        }
+        g_pacedSide = side == QLatin1String("ours") ? PacedSide::Ours : PacedSide::Qt;
+    }
+    const int burnThreads = count(burn);
+    const int burnProcesses = count(burnProcess);
+    if (burnThreads < 0 || burnProcesses < 0) {
+        std::fprintf(stderr, "bench_core: --burn and --burn-process want a number from 0 to 64\n");
+        return 2;
+    }
+    const double loadBefore = loadAverage1();
+    Burners burners;
+    if (!burners.startProcesses(burnProcesses)) {
+        std::fprintf(stderr, "bench_core: fork failed\n");
+        return 1;
+    }
+    burners.startThreads(burnThreads);
+    std::string contention = "idle (no burners)";
+    if (burnThreads > 0 || burnProcesses > 0) {
+        contention.clear();
+        if (burnThreads > 0)
+            contention += std::to_string(burnThreads) + " CPU-burning thread(s)";
+        if (burnProcesses > 0)
+            contention += std::string(contention.empty() ? "" : " + ") + std::to_string(burnProcesses)
+                + " CPU-burning process(es)";
+    }
     for (const QString& group : parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts))
         g_only.push_back(group.trimmed().toStdString());
     const char* dispatcher = qEnvironmentVariableIsSet("QT_NO_GLIB") ? "QEventDispatcherUNIX (QT_NO_GLIB)"
@@ -889,8 +1153,9 @@ int main(int argc, char** argv)
     const bool asJson = parser.isSet(json);
     const char* traceClock = qtwisted::detail::TraceClock::instance().usesTsc() ? "TSC" : "steady_clock";
     if (!asJson)
-        std::printf("bench_core: %d interleaved rounds, event dispatcher %s, trace clock %s\n", nRounds, dispatcher,
-            traceClock);
+        std::printf("bench_core: %d interleaved rounds, event dispatcher %s, trace clock %s, contention: %s, load "
+                    "average (1 min) before: %.2f, %d CPUs\n",
+            nRounds, dispatcher, traceClock, contention.c_str(), loadBefore, QThread::idealThreadCount());
 
     for (int r = 0; r < nRounds; ++r) {
         if (!g_only.empty() && wanted("diagnostics")) {
@@ -917,6 +1182,25 @@ int main(int argc, char** argv)
         if (wanted("latency")) {
             put("cft_latency_us", callFromThreadLatencyUs());
             put("qt_invoke_latency_us", invokeMethodLatencyUs());
+        }
+        if (wanted("paced")) {
+            const Paced paced = pacedLatency(r);
+            put("paced_cft_us", paced.oursMedianUs);
+            put("paced_qt_us", paced.qtMedianUs);
+            put("paced_cft_p99_us", paced.oursP99Us);
+            put("paced_qt_p99_us", paced.qtP99Us);
+        }
+        if (wanted("poolN")) {
+            // Which side goes first flips every round.
+            for (const int n : { 1, 2, 4 }) {
+                const std::string suffix = "_" + std::to_string(n) + "w";
+                for (int k = 0; k < 2; ++k) {
+                    if ((k + r) % 2 == 0)
+                        put("cit_throughput" + suffix, poolThroughputN(n));
+                    else
+                        put("qt_pool_throughput" + suffix, qtPoolThroughputN(n));
+                }
+            }
         }
         if (wanted("pool")) {
             put("cit_throughput", poolThroughput(PoolLoad::Empty));
@@ -988,7 +1272,8 @@ int main(int argc, char** argv)
         }
         QJsonObject root { { QStringLiteral("implementation"), QStringLiteral("qtwisted") },
             { QStringLiteral("dispatcher"), QString::fromLatin1(dispatcher) }, { QStringLiteral("rounds"), nRounds },
-            { QStringLiteral("results"), results } };
+            { QStringLiteral("contention"), QString::fromStdString(contention) },
+            { QStringLiteral("load_before"), loadBefore }, { QStringLiteral("results"), results } };
         if (wanted("flood")) {
             root.insert(QStringLiteral("rss_kib"),
                 QJsonObject { { QStringLiteral("before"), rssBefore }, { QStringLiteral("after"), rssAfter } });
