@@ -951,6 +951,7 @@ Reactor::~Reactor()
     Reactor* self = this;
     s_instance.compare_exchange_strong(self, nullptr);
     m_d->teardown();
+    m_d->calls.waitForPosters(); // the waker (a child of this object) is deleted next
     m_d->releasePendingTimers();
     {
         std::lock_guard lock(m_d->poolMutex);
