@@ -3,6 +3,7 @@
 #include "callqueue_p.h"
 #include "diagnostics_p.h"
 #include "logging_p.h"
+#include "pollgovernor_p.h"
 #include "timerqueue_p.h"
 #include "trace_p.h"
 #include "traceclock_p.h"
@@ -789,14 +790,20 @@ namespace {
 /// pollers never keep the reactor from running.
 constexpr auto kBlockedPoll = std::chrono::microseconds(20);
 std::atomic<bool> g_blockedPolling { false };
+/// Stops the polling while it does not pay (a busy machine: see PollGovernor).
+PollGovernor g_blockedPollGovernor;
 
-/// True when the answer came while this thread polled; false at once when another blocked thread is polling.
+/// True when the answer came while this thread polled; false at once when another blocked thread is polling, or
+/// when polling has not been paying lately.
 bool pollForAnswer(const Signal& ready, std::chrono::nanoseconds limit) noexcept
 {
+    if (!g_blockedPollGovernor.shouldPoll())
+        return false;
     if (g_blockedPolling.exchange(true, std::memory_order_acquire))
         return false;
     const bool answered = ready.pollFor(std::min<std::chrono::nanoseconds>(kBlockedPoll, limit));
     g_blockedPolling.store(false, std::memory_order_release);
+    g_blockedPollGovernor.record(answered);
     return answered;
 }
 

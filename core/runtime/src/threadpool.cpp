@@ -3,6 +3,7 @@
 #include "diagnostics_p.h"
 #include "logging_p.h"
 #include "noise_p.h"
+#include "pollgovernor_p.h"
 #include "trace_p.h"
 
 #include <qtwisted/detail/signal.h>
@@ -397,13 +398,15 @@ public:
     /// futex wake on either side. Returns with the lock held.
     void idleWait(Worker* w, std::unique_lock<std::mutex>& lock)
     {
-        const bool spin = m_spinner == nullptr;
+        const bool spin = m_spinner == nullptr && m_spinGovernor.shouldPoll();
         if (spin)
             m_spinner = w;
         lock.unlock();
         QTWISTED_NOISE();
         if (spin) {
-            if (!w->wake.pollFor(kSpin)) {
+            const bool woken = w->wake.pollFor(kSpin);
+            m_spinGovernor.record(woken);
+            if (!woken) {
                 lock.lock();
                 if (m_spinner == w)
                     m_spinner = nullptr;
@@ -736,6 +739,7 @@ private:
     int m_max;
     int m_blocked = 0; // busy workers waiting in blockingCallFromThread
     bool m_compensate = true;
+    PollGovernor m_spinGovernor; // whether an idle worker's poll pays (it does not on a busy machine)
     std::atomic<int> m_monitored { 0 }; // written under m_mutex, read without it at submission
     std::vector<Worker*> m_allWorkers; // every worker loop not yet returned
     std::vector<WaitSample> m_waits; // while monitored: waits since the last snapshot
