@@ -19,6 +19,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -229,10 +230,14 @@ int main(int argc, char** argv)
         QCoreApplication::quit();
     };
 
+    // Everything the connections below capture by reference lives until app->exec() returns: at function scope,
+    // not in the branches (ASan: stack-use-after-scope once the loop ran the lambdas).
+    QElapsedTimer clock;
+    int lastPercent = -1;
+    std::function<void()> finish;
+    const bool wantsShot = parser.isSet(screenshotOption);
     if (headless) {
-        QElapsedTimer clock;
         clock.start();
-        int lastPercent = -1;
         QObject::connect(
             &controller, &LabController::scenarioProgress, &controller, [&](const QString& name, int done, int total) {
                 const int percent = total > 0 ? done * 100 / total : 100;
@@ -251,7 +256,7 @@ int main(int argc, char** argv)
             [](const QDateTime&, const QString& thread, const QString& text) {
                 out() << thread << ": " << text << Qt::endl;
             });
-        auto finish = [&] {
+        finish = [&] {
             if (exported)
                 return;
             exportAll();
@@ -277,7 +282,6 @@ int main(int argc, char** argv)
         window->show();
         if (scenario)
             window->runScenario(*scenario);
-        const bool wantsShot = parser.isSet(screenshotOption);
         if (wantsShot && screenshotAfter >= 0) {
             QTimer::singleShot(screenshotAfter, window.get(), [&] {
                 exportAll();
