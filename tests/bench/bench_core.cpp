@@ -369,26 +369,6 @@ double poolThroughput(PoolLoad load, int jobNs = 0)
     return n / seconds(t1 - t0);
 }
 
-double qtPoolThroughput()
-{
-    QThreadPool pool;
-    pool.setMaxThreadCount(4);
-    std::atomic<int> done { 0 };
-    std::binary_semaphore finished { 0 };
-    const int n = g.jobs;
-    const auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-        pool.start([&done, &finished, n] {
-            if (done.fetch_add(1, std::memory_order_relaxed) + 1 == n)
-                finished.release();
-        });
-    }
-    finished.acquire();
-    const auto t1 = Clock::now();
-    pool.waitForDone();
-    return n / seconds(t1 - t0);
-}
-
 /// Issue 16's small pools: `workers` workers exactly (ThreadPool(N, N), started), g.jobs empty jobs submitted from
 /// the main thread; jobs per second until the last ran.
 double poolThroughputN(int workers)
@@ -1208,7 +1188,7 @@ int main(int argc, char** argv)
             put("cit_clock3_throughput", poolThroughput(PoolLoad::ThreeClockReads));
             put("cit_1us_throughput", poolThroughput(PoolLoad::Empty, 1000));
             put("cit_1us_traced_throughput", poolThroughput(PoolLoad::Recorder, 1000));
-            put("qt_pool_throughput", qtPoolThroughput());
+            put("qt_pool_throughput", qtPoolThroughputN(4));
         }
         if (wanted("roundtrip")) {
             put("dtt_roundtrip_us", deferToThreadRoundTripUs());

@@ -465,8 +465,10 @@ void TraceData::onFinding(const TraceEvent& e, std::int64_t t)
     auto it
         = std::find_if(m_findings.begin(), m_findings.end(), [&e](const FindingRecord& f) { return f.id == e.jobId; });
     if (it == m_findings.end()) {
-        m_findings.push_back(FindingRecord {});
-        it = std::prev(m_findings.end());
+        // A new finding goes where its start keeps the list in order (after those that began at the same time).
+        const auto at = std::upper_bound(m_findings.begin(), m_findings.end(), t,
+            [](std::int64_t start, const FindingRecord& f) { return start < f.startNs; });
+        it = m_findings.insert(at, FindingRecord {});
         it->id = e.jobId;
         it->startNs = t;
     }
@@ -481,8 +483,6 @@ void TraceData::onFinding(const TraceEvent& e, std::int64_t t)
         see(t + d);
         it->endNs = t + d;
     }
-    std::stable_sort(m_findings.begin(), m_findings.end(),
-        [](const FindingRecord& a, const FindingRecord& b) { return a.startNs < b.startNs; });
 }
 
 void TraceData::updateStatuses(std::size_t changesBefore)

@@ -85,11 +85,8 @@ struct PoolSnapshot {
     bool started = false;
     bool compensated = true;
     quint64 startedJobs = 0; ///< jobs taken from the backlog, ever
-    quint64 submitted = 0;
-    quint64 finishedJobs = 0; ///< completed + failed
     /// The pool stamps jobs with a coarse clock: add this to its times to get traceNow() times.
     std::int64_t coarseToTraceNs = 0;
-    std::int64_t oldestQueuedNs = 0; ///< when the head of the backlog was queued (0: empty or unknown)
     std::vector<quint64> queuedHead; ///< ids of the first few queued jobs
     std::vector<WorkerSample> workersNow;
     std::vector<WaitSample> waits; ///< waits since the last snapshot (moved out)

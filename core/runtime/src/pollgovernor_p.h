@@ -29,8 +29,6 @@ public:
         m_credit.store(answered ? std::min(credit + 1, kMax) : std::max(credit - 2, kMin), std::memory_order_relaxed);
     }
 
-    bool polling() const noexcept { return m_credit.load(std::memory_order_relaxed) > kOff; }
-
 private:
     static constexpr int kMax = 8; // a hit earns 1, a miss costs 2: a hit rate under 2/3 turns polling off
     static constexpr int kMin = -8;

@@ -669,9 +669,6 @@ public:
         out.started = m_started && !m_joined;
         out.compensated = m_compensate;
         out.startedJobs = m_startedJobs;
-        out.submitted = m_submitted;
-        out.finishedJobs = m_completed + m_failed;
-        out.oldestQueuedNs = m_backlog.empty() ? 0 : m_backlog.front().queuedNs;
         out.coarseToTraceNs = traceNow() - coarseNowNs();
         out.queuedHead.clear();
         for (std::size_t k = 0; k < m_backlog.size() && k < 8; ++k)
