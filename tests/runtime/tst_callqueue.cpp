@@ -25,6 +25,7 @@ using qtwisted::ReactorStats;
 using qtwisted::detail::BlockingCallBase;
 using qtwisted::detail::Call;
 using qtwisted::detail::CallBatch;
+using qtwisted::detail::CallBlock;
 using qtwisted::detail::CallQueue;
 using qtwisted::detail::Task;
 using Admission = CallQueue::Admission;
@@ -311,24 +312,73 @@ private Q_SLOTS:
         QVERIFY(waiting.size() < callers.size()); // and answered ones were dropped on the way
     }
 
-    /// A burst's storage is not kept once the batch ran: later batches start small again.
+    /// A burst's storage is not kept once the batch ran: the queue keeps at most kKeptBlocks empty blocks, and
+    /// reuses them for later calls.
     void givesBackABurstsStorage()
     {
         WakeCounter receiver;
         CallQueue queue(&receiver, kWake);
-        const std::size_t burst = CallQueue::kKeptBatchCapacity + 1;
+        const std::size_t burst = (CallQueue::kKeptBlocks + 4) * CallBlock::kCalls + 1;
+        int ran = 0;
         for (std::size_t i = 0; i < burst; ++i)
-            queue.push(makeCall([] {}));
+            queue.push(makeCall([&ran] { ++ran; }));
+        QCOMPARE(queue.keptBlocks(), std::size_t { 0 });
         CallBatch batch = queue.take();
         QCOMPARE(batch.size(), burst);
+        runAll(batch);
+        QCOMPARE(static_cast<std::size_t>(ran), burst);
         queue.recycle(std::move(batch));
+        QCOMPARE(queue.keptBlocks(), CallQueue::kKeptBlocks);
         for (int round = 0; round < 3; ++round) {
             queue.push(makeCall([] {}));
+            QCOMPARE(queue.keptBlocks(), CallQueue::kKeptBlocks - 1); // a kept block was reused, none mapped
             CallBatch next = queue.take();
             QCOMPARE(next.size(), std::size_t { 1 });
-            QVERIFY(next.capacity() <= CallQueue::kKeptBatchCapacity);
             queue.recycle(std::move(next));
+            QCOMPARE(queue.keptBlocks(), CallQueue::kKeptBlocks);
         }
+    }
+
+    /// A batch dropped without recycle() destroys its calls (their captures go) and frees its blocks; so does a queue
+    /// destroyed with calls still in it.
+    void destroysCallsNobodyRan()
+    {
+        auto token = std::make_shared<int>(0);
+        {
+            WakeCounter receiver;
+            CallQueue queue(&receiver, kWake);
+            for (std::uint32_t i = 0; i < CallBlock::kCalls + 3; ++i)
+                queue.push(makeCall([token] {}));
+            {
+                CallBatch batch = queue.take();
+                QCOMPARE(token.use_count(), static_cast<long>(CallBlock::kCalls + 4));
+            }
+            QCOMPARE(token.use_count(), 1L);
+            for (int i = 0; i < 5; ++i)
+                queue.push(makeCall([token] {}));
+            QCOMPARE(token.use_count(), 6L);
+        }
+        QCOMPARE(token.use_count(), 1L);
+    }
+
+    /// closeDiscarding() destroys what was queued and counts the submissions among it as cancelled.
+    void closeDiscardingDropsAndCountsTheQueue()
+    {
+        WakeCounter receiver;
+        CallQueue queue(&receiver, kWake);
+        auto token = std::make_shared<int>(0);
+        const std::uint32_t n = CallBlock::kCalls * 2 + 5;
+        for (std::uint32_t i = 0; i < n; ++i)
+            queue.push(makeCall([token] {}, i % 2 == 0));
+        queue.closeDiscarding();
+        QCOMPARE(token.use_count(), 1L);
+        QVERIFY(queue.empty());
+        QVERIFY(queue.take().empty());
+        const ReactorStats s = queue.stats();
+        QCOMPARE(s.submitted, quint64 { (n + 1) / 2 });
+        QCOMPARE(s.cancelled, quint64 { (n + 1) / 2 });
+        QCOMPARE(s.pending(), quint64 { 0 });
+        QCOMPARE(queue.push(makeCall([] {}, true)), Admission::Dropped);
     }
 };
 

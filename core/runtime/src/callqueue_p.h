@@ -14,14 +14,10 @@
 #include <QEvent>
 #include <QObject>
 
-#if defined(Q_OS_UNIX)
-#include <sys/mman.h>
-#endif
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -30,53 +26,6 @@
 #include <vector>
 
 namespace qtwisted::detail {
-
-/// The call queue's storage. It grows in whichever producer thread pushes, so with malloc a flood's buffers land in
-/// the producers' own glibc arenas, where they stayed resident after being freed (bench_core: +53 MB after
-/// 1 000 000 calls from 4 producers, and malloc_trim() did not give it back). Buffers above 64 KiB are mapped
-/// directly instead, so freeing a burst's storage returns it to the system at once.
-template <class T>
-struct QueueAllocator {
-    using value_type = T;
-    static constexpr std::size_t kDirectBytes = std::size_t { 64 } << 10;
-
-    QueueAllocator() noexcept = default;
-    template <class U>
-    QueueAllocator(const QueueAllocator<U>&) noexcept // NOLINT(google-explicit-constructor): allocator rebinding
-    {
-    }
-
-    T* allocate(std::size_t n)
-    {
-#if defined(Q_OS_UNIX)
-        if (n > kDirectBytes / sizeof(T)) {
-            if (n > std::numeric_limits<std::size_t>::max() / sizeof(T))
-                throw std::bad_alloc();
-            void* p = ::mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (p == MAP_FAILED)
-                throw std::bad_alloc();
-            return static_cast<T*>(p);
-        }
-#endif
-        return std::allocator<T>().allocate(n);
-    }
-
-    void deallocate(T* p, std::size_t n) noexcept
-    {
-#if defined(Q_OS_UNIX)
-        if (n > kDirectBytes / sizeof(T)) {
-            ::munmap(p, n * sizeof(T));
-            return;
-        }
-#endif
-        std::allocator<T>().deallocate(p, n);
-    }
-
-    friend bool operator==(const QueueAllocator&, const QueueAllocator&) noexcept
-    {
-        return true;
-    }
-};
 
 /// An entry of the reactor's queue; id, label and api only matter while a recorder is attached.
 struct Call {
@@ -88,8 +37,122 @@ struct Call {
     bool self = false; ///< while monitored: posted from the reactor thread by a call of the same callable
 };
 
-/// What the reactor thread takes out of the queue at once, oldest call first.
-using CallBatch = std::vector<Call, QueueAllocator<Call>>;
+/// One link of the queue's storage: a fixed run of calls in 64 KiB, mapped directly, so that memory taken by a flood
+/// goes back to the system when it is unmapped. With malloc, a flood's buffers landed in the producers' own glibc
+/// arenas and stayed resident after being freed (bench_core: +53 MB after 1 000 000 calls from 4 producers).
+///
+/// Blocks replace a vector that grew by reallocation under the queue's lock: in a flood of callFromThread from 4
+/// producers, faulting in each new, larger buffer and moving every call into it took about a third of the time
+/// (perf: exc_page_fault, clear_page_erms, _M_realloc_insert, the calls' move; issue 16). A block is never moved
+/// and, once the consumer has run its calls, goes back to the queue to be filled again while it is still warm.
+struct CallBlock {
+    static constexpr std::size_t kBytes = std::size_t { 64 } << 10;
+    static constexpr std::size_t kHeader = 64; // this struct, padded to a cache line
+    static constexpr std::uint32_t kCalls = static_cast<std::uint32_t>((kBytes - kHeader) / sizeof(Call));
+
+    CallBlock* next = nullptr;
+    std::uint32_t count = 0; ///< calls constructed in the block
+
+    Call* calls() noexcept { return std::launder(reinterpret_cast<Call*>(reinterpret_cast<std::byte*>(this) + kHeader)); }
+    bool full() const noexcept { return count == kCalls; }
+
+    /// A new, empty block with its pages already mapped in (throws std::bad_alloc).
+    static CallBlock* allocate();
+    /// Frees a block whose calls were destroyed.
+    static void deallocate(CallBlock* block) noexcept;
+    /// Destroys the calls of each block of a chain, keeping the blocks.
+    static void destroyCalls(CallBlock* head) noexcept;
+    /// Frees a chain of blocks whose calls were destroyed.
+    static void deallocateChain(CallBlock* head) noexcept;
+};
+static_assert(sizeof(CallBlock) <= CallBlock::kHeader && alignof(Call) <= CallBlock::kHeader);
+static_assert(CallBlock::kCalls >= 256);
+
+/// What the reactor thread takes out of the queue at once, oldest call first: a chain of blocks, owned (its calls
+/// are destroyed and its blocks freed with it, unless given back with CallQueue::recycle()).
+class CallBatch {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = Call;
+        using difference_type = std::ptrdiff_t;
+        using pointer = Call*;
+        using reference = Call&;
+
+        iterator() = default;
+        explicit iterator(CallBlock* block) noexcept
+            : m_block(block)
+        {
+        }
+        Call& operator*() const noexcept { return m_block->calls()[m_index]; }
+        Call* operator->() const noexcept { return &m_block->calls()[m_index]; }
+        iterator& operator++() noexcept
+        {
+            if (++m_index == m_block->count) {
+                m_block = m_block->next;
+                m_index = 0;
+            }
+            return *this;
+        }
+        iterator operator++(int) noexcept
+        {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept
+        {
+            return a.m_block == b.m_block && a.m_index == b.m_index;
+        }
+
+    private:
+        CallBlock* m_block = nullptr;
+        std::uint32_t m_index = 0;
+    };
+
+    CallBatch() = default;
+    CallBatch(const CallBatch&) = delete;
+    CallBatch& operator=(const CallBatch&) = delete;
+    CallBatch(CallBatch&& other) noexcept
+        : m_head(std::exchange(other.m_head, nullptr))
+        , m_size(std::exchange(other.m_size, 0))
+    {
+    }
+    CallBatch& operator=(CallBatch&& other) noexcept
+    {
+        if (this != &other) {
+            reset();
+            m_head = std::exchange(other.m_head, nullptr);
+            m_size = std::exchange(other.m_size, 0);
+        }
+        return *this;
+    }
+    ~CallBatch() { reset(); }
+
+    iterator begin() const noexcept { return iterator(m_head); }
+    iterator end() const noexcept { return iterator(); }
+    std::size_t size() const noexcept { return m_size; }
+    bool empty() const noexcept { return m_size == 0; }
+
+private:
+    friend class CallQueue;
+    CallBatch(CallBlock* head, std::size_t size) noexcept
+        : m_head(head)
+        , m_size(size)
+    {
+    }
+    void reset() noexcept
+    {
+        CallBlock::destroyCalls(m_head);
+        CallBlock::deallocateChain(m_head);
+        m_head = nullptr;
+        m_size = 0;
+    }
+
+    CallBlock* m_head = nullptr; // blocks in a batch are never empty
+    std::size_t m_size = 0;
+};
 
 /// The reactor's call queue (callFromThread, blockingCallFromThread, and the library's own results): any thread
 /// pushes, the reactor thread takes everything queued as one batch. Pushing into an empty queue posts one wake event
@@ -110,8 +173,9 @@ public:
         Dropped, ///< after close(): not queued; a counted call is counted as cancelled
     };
 
-    /// A batch's storage up to this many calls is kept for the next batch; a larger one is freed.
-    static constexpr std::size_t kKeptBatchCapacity = 16384;
+    /// Empty blocks kept for reuse (1 MiB, about 13 000 calls); after a burst the others are unmapped, so memory
+    /// returns to baseline after a flood.
+    static constexpr std::size_t kKeptBlocks = 16;
 
     CallQueue(QObject* receiver, QEvent::Type wakeEvent) noexcept
         : m_receiver(receiver)
@@ -122,32 +186,38 @@ public:
     CallQueue& operator=(const CallQueue&) = delete;
     CallQueue(CallQueue&&) = delete;
     CallQueue& operator=(CallQueue&&) = delete;
-    ~CallQueue() = default;
+    ~CallQueue();
 
     // ---- any thread ------------------------------------------------------------------------------------------
 
+    /// Throws std::bad_alloc (nothing queued or counted then) when the queue needs a block and none can be mapped.
     Admission push(Call&& call)
     {
         bool wake = false;
+        CallBlock* spare = nullptr; // mapped outside the lock, when the queue had no block to spare
+        Admission result = Admission::Queued;
         {
-            std::lock_guard lock(m_mutex);
-            if (call.counted) {
-                ++m_submitted;
-                if (m_publicClosed) {
-                    ++m_refused;
-                    return Admission::Refused;
+            std::unique_lock lock(m_mutex);
+            for (;;) {
+                if (const Admission refusal = refusalLocked(call.counted, false); refusal != Admission::Queued) {
+                    result = refusal;
+                    break;
                 }
+                if (roomLocked(spare)) {
+                    m_submitted += call.counted ? 1U : 0U;
+                    wake = enqueueLocked(std::move(call));
+                    break;
+                }
+                lock.unlock();
+                spare = CallBlock::allocate();
+                lock.lock();
             }
-            if (m_finalClosed) {
-                if (call.counted)
-                    ++m_droppedAtClose;
-                return Admission::Dropped;
-            }
-            wake = enqueueLocked(std::move(call));
         }
+        if (spare)
+            giveBack(spare);
         if (wake)
             postWake();
-        return Admission::Queued;
+        return result;
     }
 
     /// Queues a counted call whose caller blocks on `blocked` until it is answered, and registers the caller, to be
@@ -156,23 +226,36 @@ public:
     Admission pushBlocking(Call&& call, const std::shared_ptr<BlockingCallBase>& blocked)
     {
         bool wake = false;
+        CallBlock* spare = nullptr;
+        Admission result = Admission::Queued;
         {
-            std::lock_guard lock(m_mutex);
-            ++m_submitted;
-            if (m_publicClosed || m_finalClosed) {
-                ++m_refused;
-                return Admission::Refused;
+            std::unique_lock lock(m_mutex);
+            for (;;) {
+                if (refusalLocked(true, true) != Admission::Queued) {
+                    result = Admission::Refused;
+                    break;
+                }
+                if (roomLocked(spare)) {
+                    ++m_submitted;
+                    if (m_blocked.size() >= m_compactAt)
+                        compactBlockedLocked();
+                    m_blocked.push_back(blocked);
+                    wake = enqueueLocked(std::move(call));
+                    // Alone in the queue, the call is likely answered within microseconds: worth polling for
+                    // (wait()).
+                    blocked->answerSoon = m_count == 1;
+                    break;
+                }
+                lock.unlock();
+                spare = CallBlock::allocate();
+                lock.lock();
             }
-            if (m_blocked.size() >= m_compactAt)
-                compactBlockedLocked();
-            m_blocked.push_back(blocked);
-            wake = enqueueLocked(std::move(call));
-            // Alone in the queue, the call is likely answered within microseconds: worth polling for (wait()).
-            blocked->answerSoon = m_incoming.size() == 1;
         }
+        if (spare)
+            giveBack(spare);
         if (wake)
             postWake();
-        return Admission::Queued;
+        return result;
     }
 
     /// The reactor is going away: returns once no thread is between deciding to post a wake event and posting it,
@@ -186,7 +269,14 @@ public:
     bool empty() const
     {
         std::lock_guard lock(m_mutex);
-        return m_incoming.empty();
+        return m_count == 0;
+    }
+
+    /// Empty blocks held for reuse.
+    std::size_t keptBlocks() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_freeCount;
     }
 
     /// The books so far (a consistent snapshot: every outcome read belongs to a submission read).
@@ -197,11 +287,14 @@ public:
     /// Everything queued, oldest first; the pending wake event is consumed. Give the batch back with recycle().
     CallBatch take()
     {
-        CallBatch batch = std::move(m_spare);
+        CallBatch batch;
         {
             std::lock_guard lock(m_mutex);
             m_wakePending = false;
-            batch.swap(m_incoming);
+            batch = CallBatch(m_head, m_count);
+            m_head = nullptr;
+            m_tail = nullptr;
+            m_count = 0;
         }
         QTWISTED_NOISE(); // queue pop
         return batch;
@@ -217,13 +310,13 @@ public:
     /// Posts a wake event if calls are queued and none is pending (after ackWake()), unless closed.
     void wakeIfQueued();
 
-    /// Clears a batch that ran and keeps its storage for the next take(), unless it is a burst's (then it is freed,
-    /// so memory returns to baseline after a flood).
+    /// Destroys a batch's calls (they ran) and keeps its blocks for reuse, up to kKeptBlocks; the others are unmapped.
     void recycle(CallBatch&& batch) noexcept
     {
-        batch.clear();
-        if (batch.capacity() > m_spare.capacity() && batch.capacity() <= kKeptBatchCapacity)
-            m_spare = std::move(batch);
+        CallBlock* head = std::exchange(batch.m_head, nullptr);
+        batch.m_size = 0;
+        CallBlock::destroyCalls(head);
+        giveBack(head);
     }
 
     /// Adds the outcomes of a batch's counted calls to the books.
@@ -245,13 +338,55 @@ public:
     void closeDiscarding();
 
 private:
-    /// Queues the call; true when the caller must post the wake event (postWake()) once it has released the lock.
-    /// One wake per batch. Posting after the unlock matters: the woken reactor thread goes straight for this lock
-    /// (take()), and posting under it made the poster's unlock wake the reactor thread a second time (paced
-    /// callFromThread latency 2.6x invokeMethod's, issue 16).
+    /// Whether a call would be refused (Refused / Dropped, counting it) or may be queued (Queued, nothing counted).
+    Admission refusalLocked(bool counted, bool blocking) noexcept
+    {
+        if (counted && (m_publicClosed || (blocking && m_finalClosed))) {
+            ++m_submitted;
+            ++m_refused;
+            return Admission::Refused;
+        }
+        if (m_finalClosed) {
+            if (counted) {
+                ++m_submitted;
+                ++m_droppedAtClose;
+            }
+            return Admission::Dropped;
+        }
+        return Admission::Queued;
+    }
+
+    /// Makes room for one more call at the tail: a kept block, else `spare` (taken). False: a block must be mapped.
+    bool roomLocked(CallBlock*& spare) noexcept
+    {
+        if (m_tail && !m_tail->full())
+            return true;
+        CallBlock* block = spare;
+        if (block) {
+            spare = nullptr;
+        } else if (m_free) {
+            block = m_free;
+            m_free = block->next;
+            --m_freeCount;
+        } else {
+            return false;
+        }
+        block->next = nullptr;
+        block->count = 0;
+        (m_tail ? m_tail->next : m_head) = block;
+        m_tail = block;
+        return true;
+    }
+
+    /// Queues the call (roomLocked() made room); true when the caller must post the wake event (postWake()) once it
+    /// has released the lock. One wake per batch. Posting after the unlock matters: the woken reactor thread goes
+    /// straight for this lock (take()), and posting under it made the poster's unlock wake the reactor thread a
+    /// second time (paced callFromThread latency 2.6x invokeMethod's, issue 16).
     bool enqueueLocked(Call&& call)
     {
-        m_incoming.push_back(std::move(call));
+        new (&m_tail->calls()[m_tail->count]) Call(std::move(call));
+        ++m_tail->count;
+        ++m_count;
         QTWISTED_NOISE(); // queue push
         if (m_wakePending)
             return false;
@@ -259,6 +394,9 @@ private:
         m_posting.fetch_add(1, std::memory_order_relaxed); // the receiver must outlive the post (waitForPosters())
         return true;
     }
+
+    /// Keeps a chain of empty blocks for reuse, up to kKeptBlocks; unmaps the rest.
+    void giveBack(CallBlock* head) noexcept;
 
     void postWake()
     {
@@ -285,7 +423,11 @@ private:
     const QEvent::Type m_wakeEvent;
 
     mutable SpinThenSleepMutex m_mutex;
-    CallBatch m_incoming; // guarded by m_mutex
+    CallBlock* m_head = nullptr; // guarded by m_mutex: the queued calls, oldest first (blocks never empty)
+    CallBlock* m_tail = nullptr; // guarded by m_mutex
+    std::size_t m_count = 0; // guarded by m_mutex: calls queued
+    CallBlock* m_free = nullptr; // guarded by m_mutex: empty blocks kept for reuse
+    std::size_t m_freeCount = 0; // guarded by m_mutex
     std::vector<std::weak_ptr<BlockingCallBase>> m_blocked; // guarded by m_mutex
     std::size_t m_compactAt = 64; // guarded by m_mutex
     bool m_publicClosed = false; // guarded by m_mutex
@@ -299,7 +441,6 @@ private:
     std::atomic<quint64> m_completed { 0 };
     std::atomic<quint64> m_failed { 0 };
     std::atomic<quint64> m_cancelled { 0 };
-    CallBatch m_spare; // consumer only: the last batch's storage, reused
 };
 
 } // namespace qtwisted::detail

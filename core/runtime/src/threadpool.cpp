@@ -284,15 +284,18 @@ public:
     {
         t_currentPool = this;
         t_currentWorker = w;
-        std::unique_lock lock(m_mutex);
+        // Named before taking the lock: a resize starts many workers at once, and each would otherwise hold the
+        // pool's lock through the string formatting and two system calls while the others queue behind it.
         const QString threadName = QStringLiteral("PoolThread-%1-%2").arg(m_name).arg(w->index);
         QThread::currentThread()->setObjectName(threadName);
 #ifdef Q_OS_LINUX
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
+        const int tid = static_cast<int>(::gettid());
 #endif
+        std::unique_lock lock(m_mutex);
 #ifdef Q_OS_LINUX
-        w->tid = ::gettid();
-        m_workerTids.push_back(w->tid);
+        w->tid = tid;
+        m_workerTids.push_back(tid);
 #endif
         if (!w->dispatched) {
             if (m_startingClaimed > 0) {
