@@ -339,6 +339,24 @@ private Q_SLOTS:
         }
     }
 
+    /// While calls are still queued (a flood goes on), a recycled batch's blocks are kept, up to kFloodBlocks; the
+    /// next batch after which the queue is empty trims them back to kKeptBlocks.
+    void keepsBlocksWhileAFloodLasts()
+    {
+        WakeCounter receiver;
+        CallQueue queue(&receiver, kWake);
+        const std::size_t blocks = CallQueue::kKeptBlocks + 8;
+        for (std::size_t i = 0; i < blocks * CallBlock::kCalls; ++i)
+            queue.push(makeCall([] {}));
+        CallBatch flood = queue.take();
+        queue.push(makeCall([] {})); // the flood goes on
+        queue.recycle(std::move(flood));
+        QCOMPARE(queue.keptBlocks(), blocks);
+        CallBatch last = queue.take();
+        queue.recycle(std::move(last)); // drained
+        QCOMPARE(queue.keptBlocks(), CallQueue::kKeptBlocks);
+    }
+
     /// A batch dropped without recycle() destroys its calls (their captures go) and frees its blocks; so does a queue
     /// destroyed with calls still in it.
     void destroysCallsNobodyRan()

@@ -67,7 +67,11 @@ void CallQueue::giveBack(CallBlock* head) noexcept
     CallBlock* excess = nullptr;
     {
         std::lock_guard lock(m_mutex);
-        while (head && m_freeCount < kKeptBlocks) {
+        // While calls keep coming (some are queued already), keep up to kFloodBlocks: unmapping a block and mapping
+        // a new one costs page faults and, in a multi-threaded process, a TLB shootdown on every CPU. Once the queue
+        // is empty, only kKeptBlocks stay.
+        const std::size_t cap = m_count == 0 ? kKeptBlocks : kFloodBlocks;
+        while (head && m_freeCount < cap) {
             CallBlock* next = head->next;
             head->next = m_free;
             m_free = head;
@@ -75,6 +79,13 @@ void CallQueue::giveBack(CallBlock* head) noexcept
             head = next;
         }
         excess = head;
+        while (m_freeCount > cap) {
+            CallBlock* b = m_free;
+            m_free = b->next;
+            --m_freeCount;
+            b->next = excess;
+            excess = b;
+        }
     }
     CallBlock::deallocateChain(excess); // unmapped outside the lock
 }

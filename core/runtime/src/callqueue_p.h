@@ -176,6 +176,8 @@ public:
     /// Empty blocks kept for reuse (1 MiB, about 13 000 calls); after a burst the others are unmapped, so memory
     /// returns to baseline after a flood.
     static constexpr std::size_t kKeptBlocks = 16;
+    /// Empty blocks kept while a flood lasts (16 MiB at most): see giveBack().
+    static constexpr std::size_t kFloodBlocks = 256;
 
     CallQueue(QObject* receiver, QEvent::Type wakeEvent) noexcept
         : m_receiver(receiver)
@@ -310,7 +312,7 @@ public:
     /// Posts a wake event if calls are queued and none is pending (after ackWake()), unless closed.
     void wakeIfQueued();
 
-    /// Destroys a batch's calls (they ran) and keeps its blocks for reuse, up to kKeptBlocks; the others are unmapped.
+    /// Destroys a batch's calls (they ran) and keeps its blocks for reuse (giveBack()); the others are unmapped.
     void recycle(CallBatch&& batch) noexcept
     {
         CallBlock* head = std::exchange(batch.m_head, nullptr);
@@ -395,7 +397,7 @@ private:
         return true;
     }
 
-    /// Keeps a chain of empty blocks for reuse, up to kKeptBlocks; unmaps the rest.
+    /// Keeps a chain of empty blocks for reuse (kKeptBlocks, or kFloodBlocks while calls are queued); unmaps the rest.
     void giveBack(CallBlock* head) noexcept;
 
     void postWake()
