@@ -21,7 +21,7 @@ CallBlock* CallBlock::allocate()
     if (memory == MAP_FAILED)
         throw std::bad_alloc();
 #else
-    void* memory = ::operator new(kBytes, std::align_val_t { kHeader });
+    void* memory = ::operator new (kBytes, std::align_val_t { kHeader });
 #endif
     return new (memory) CallBlock;
 }
@@ -32,7 +32,7 @@ void CallBlock::deallocate(CallBlock* block) noexcept
 #if defined(Q_OS_UNIX)
     ::munmap(block, kBytes);
 #else
-    ::operator delete(block, std::align_val_t { kHeader });
+    ::operator delete (block, std::align_val_t { kHeader });
 #endif
 }
 

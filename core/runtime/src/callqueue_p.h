@@ -53,7 +53,10 @@ struct CallBlock {
     CallBlock* next = nullptr;
     std::uint32_t count = 0; ///< calls constructed in the block
 
-    Call* calls() noexcept { return std::launder(reinterpret_cast<Call*>(reinterpret_cast<std::byte*>(this) + kHeader)); }
+    Call* calls() noexcept
+    {
+        return std::launder(reinterpret_cast<Call*>(reinterpret_cast<std::byte*>(this) + kHeader));
+    }
     bool full() const noexcept { return count == kCalls; }
 
     /// A new, empty block with its pages already mapped in (throws std::bad_alloc).

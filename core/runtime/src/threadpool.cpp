@@ -5,6 +5,7 @@
 #include "noise_p.h"
 #include "pollgovernor_p.h"
 #include "trace_p.h"
+#include "traceclock_p.h"
 
 #include <qtwisted/detail/signal.h>
 #include <qtwisted/diagnostics.h>
@@ -44,6 +45,7 @@ struct Job {
     std::uint32_t label = 0;
     ApiKind api = ApiKind::CallInThread;
     std::int64_t queuedNs = 0; // only while monitored
+    std::int64_t tracedQueuedNs = 0; // only while traced: the JobQueued time, which JobStarted never precedes
     bool expectedLong = false; // only while monitored
 };
 
@@ -336,7 +338,7 @@ public:
                 lock.unlock();
                 if (!chain.wake.empty() || !chain.spawn.empty())
                     perform(chain);
-                const std::int64_t started = m_trace.get() ? traceNow() : 0;
+                const std::int64_t started = m_trace.get() ? std::max(traceNowUnordered(), job.tracedQueuedNs) : 0;
                 if (started) {
                     trace(TraceEventKind::JobStarted, &job, w->index, started);
                     t_tracingJob = true;
@@ -350,7 +352,7 @@ public:
                 }
                 if (started) {
                     t_tracingJob = false;
-                    const std::int64_t ended = t_jobEnd ? t_jobEnd : traceNow();
+                    const std::int64_t ended = t_jobEnd ? t_jobEnd : std::max(traceNowUnordered(), started);
                     trace(ok ? TraceEventKind::JobFinished : TraceEventKind::JobFailed, &job, w->index, ended,
                         ended - started);
                 }
@@ -464,7 +466,9 @@ public:
         const std::uint32_t label = ScopedJobLabel::current();
         const bool monitored = m_monitored.load(std::memory_order_relaxed) > 0;
         const bool traced = m_trace.get() != nullptr;
-        const std::int64_t queued = traced ? traceNow() : 0;
+        // Unordered clock reads for the three events of a traced job (about 10 ns each instead of 19 here): the
+        // start is clamped to the submission, the end to the start, so no job appears to start before it was queued.
+        const std::int64_t queued = traced ? traceNowUnordered() : 0;
         const std::int64_t stamped = monitored ? coarseNowNs() : 0;
         {
             std::lock_guard lock(m_mutex);
@@ -475,7 +479,7 @@ public:
                     QStringLiteral("thread pool '%1' is stopped and accepts no work").arg(m_name).toStdString());
             }
             id = m_nextJobId++;
-            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api, stamped,
+            m_backlog.push_back(Job { std::move(run), std::move(onCancel), id, label, api, stamped, queued,
                 monitored && ScopedExpectedLongJobs::active() });
             QTWISTED_NOISE();
             dispatchLocked(a, true);

@@ -121,6 +121,17 @@ std::int64_t TraceClock::now() const noexcept
     return steadyNowNs();
 }
 
+std::int64_t TraceClock::nowUnordered() const noexcept
+{
+#ifdef QTWISTED_HAVE_TSC
+    if (m_mult != 0) {
+        const auto ticks = static_cast<std::int64_t>(__rdtsc() - m_tsc0);
+        return m_ns0 + static_cast<std::int64_t>((static_cast<Int128>(ticks) * m_mult) >> 32U);
+    }
+#endif
+    return steadyNowNs();
+}
+
 const TraceClock& TraceClock::instance() noexcept
 {
     static const TraceClock clock;
@@ -132,6 +143,11 @@ const TraceClock& TraceClock::instance() noexcept
 std::int64_t traceNow() noexcept
 {
     return detail::TraceClock::instance().now();
+}
+
+std::int64_t detail::traceNowUnordered() noexcept
+{
+    return detail::TraceClock::instance().nowUnordered();
 }
 
 } // namespace qtwisted
