@@ -72,7 +72,7 @@ def plot_time(data, rows, sizes, path):
         ax.set_ylim(bottom=0)
         style(ax, "ns per operation")
     fig.suptitle("Cost per operation as N grows (flat = constant)\n" + subtitle(data), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.975))  # room for the two-line title
     fig.savefig(path, dpi=90)
     plt.close(fig)
 

@@ -464,7 +464,7 @@ void measureTraceData(Results& out, const Synthetic& syn, std::size_t n)
 
 void measureJobTable(Results& out, const Synthetic& syn, TraceData& full, std::size_t n)
 {
-    const double dn = static_cast<double>(n);
+    const auto dn = static_cast<double>(n);
     {
         // Live, as Thread Lab: append a batch, refresh(); the panel's sorted proxy on top.
         TraceData data;
@@ -568,7 +568,7 @@ void printTable(std::vector<Row>& rows, const std::vector<std::size_t>& sizes)
         double firstValue = 0;
         double lastValue = 0;
         for (std::size_t n : sizes) {
-            if (r.samples.count(n) == 0) {
+            if (!r.samples.contains(n)) {
                 std::printf(" %10s", "-");
                 continue;
             }
