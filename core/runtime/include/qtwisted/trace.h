@@ -70,7 +70,8 @@ QString text(std::uint32_t id);
 std::size_t count();
 } // namespace TraceStrings
 
-/// Labels the jobs submitted by this thread while it lives (nests; restores the previous label).
+/// Labels the jobs submitted by this thread while it lives (nests; restores the previous label). The label is interned
+/// (TraceStrings) for the life of the process: name the kind of job, not the job (the trace numbers each job).
 /// Example: `{ ScopedJobLabel label(QStringLiteral("sleep 2000 ms")); reactor.callInThread(job); }`
 class ScopedJobLabel {
 public:
