@@ -8,6 +8,7 @@
 #include <qtwisted/reactor.h>
 #include <qtwisted/trace.h>
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -608,8 +609,44 @@ private Q_SLOTS:
                 labels.append(TraceStrings::text(e.labelId));
         }
         QCOMPARE(labels,
-            (QStringList { QStringLiteral("#1 sleep 5 ms"), QStringLiteral("#2 sleep 5 ms"),
-                QStringLiteral("#3 sleep 0 ms"), QStringLiteral("fetch 4"), QStringLiteral("#5 sleep 7 ms") }));
+            (QStringList { QStringLiteral("sleep 5 ms"), QStringLiteral("sleep 5 ms"), QStringLiteral("sleep 0 ms"),
+                QStringLiteral("fetch 4"), QStringLiteral("sleep 7 ms") }));
+    }
+
+    void defaultLabelsDoNotGrowTheStringTable()
+    {
+        // Every API, default labels, two durations. A warm-up run interns what a run needs once (the pool's name,
+        // the labels); the run that follows, with 25 times the jobs, adds no label. It may add the names of workers
+        // started for the first time: the pool numbers each worker it starts (PoolThread-<pool>-<n>) and starts
+        // some while workers wait in blockingCallFromThread, so those grow per worker started, never per job.
+        const auto scenario = [](int scale) {
+            return inline_(QStringLiteral(R"({"name": "many", "steps": [
+                {"at": 0, "queue": {"api": "callInThread", "count": %1, "sleepMs": [0, 1]}},
+                {"at": 0, "queue": {"api": "deferToThread", "count": %2}},
+                {"at": 0, "queue": {"api": "callMultipleInThread", "count": %2, "calls": [{}, {"sleepMs": 1}]}},
+                {"at": 0, "queue": {"api": "blockingCallFromThread", "count": %2}},
+                {"at": 0, "queue": {"api": "callFromThread", "count": %2}},
+                {"at": 0, "waitIdle": {}}]})")
+                               .arg(scale * 4)
+                               .arg(scale)
+                               .toUtf8());
+        };
+        const Run warmUp(scenario(40));
+        QVERIFY(!warmUp.timedOut);
+        const std::size_t before = TraceStrings::count();
+        const Run run(scenario(1000));
+        QVERIFY(!run.timedOut);
+        const auto queued = std::count_if(run.events.begin(), run.events.end(),
+            [](const TraceEvent& e) { return e.kind == TraceEventKind::JobQueued; });
+        QVERIFY2(queued >= 8000, qPrintable(QString::number(queued)));
+        QStringList added;
+        for (std::size_t id = before; id < TraceStrings::count(); ++id)
+            added.append(TraceStrings::text(static_cast<std::uint32_t>(id)));
+        const QStringList labels
+            = added.filter(QRegularExpression(QStringLiteral("^(?!PoolThread-qtwisted\\.reactor-\\d+$)")));
+        QCOMPARE(labels, QStringList());
+        QVERIFY2(added.size() < queued / 20,
+            qPrintable(QStringLiteral("%1 new strings for %2 jobs").arg(added.size()).arg(queued)));
     }
 
     void cancelInterruptsSleepingJobs()

@@ -158,12 +158,6 @@ void LabController::runScenario(Scenario scenario, bool allowStop)
 
 ScenarioRunner* LabController::startRunner(Scenario scenario)
 {
-    // The timeline and the table show the trace's job id next to the label; the runner's default label starts with
-    // its own per-step number ("#3 sleep 500 ms"), which read as a second, different id ("#17 #3 sleep 500 ms").
-    for (ScenarioStep& step : scenario.steps) {
-        if (auto* queue = std::get_if<ScenarioQueue>(&step.action); queue && queue->label.isEmpty())
-            queue->label = QStringLiteral("sleep {sleepMs} ms");
-    }
     const QString name = scenario.name;
     auto* runner = new ScenarioRunner(m_reactor, std::move(scenario), this);
     m_runners.push_back(runner);

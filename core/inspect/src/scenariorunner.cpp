@@ -241,7 +241,9 @@ struct ScenarioRunner::Private : std::enable_shared_from_this<ScenarioRunner::Pr
             totalMs += c.sleepMs;
             plan.calls.push_back(std::move(c));
         }
-        plan.label = queue.label.isEmpty() ? QStringLiteral("#%1 sleep %2 ms").arg(plan.number).arg(totalMs)
+        // Not the job's number: the trace gives each job an id, shown beside the label, and a label is interned for the
+        // life of the process (TraceStrings), so one made per job would grow the table with every job.
+        plan.label = queue.label.isEmpty() ? QStringLiteral("sleep %1 ms").arg(totalMs)
                                            : expand(queue.label, plan.number, totalMs);
         return plan;
     }

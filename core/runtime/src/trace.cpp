@@ -56,6 +56,13 @@ QString text(std::uint32_t id)
     return id < static_cast<std::uint32_t>(t.texts.size()) ? t.texts.at(id) : QString();
 }
 
+std::size_t count()
+{
+    Table& t = table();
+    std::lock_guard lock(t.mutex);
+    return static_cast<std::size_t>(t.texts.size());
+}
+
 } // namespace TraceStrings
 
 namespace {

@@ -60,13 +60,18 @@ struct TraceEvent {
     TraceEventKind kind = TraceEventKind::JobQueued;
 };
 
-/// Process-wide table of interned strings (labels, pool and thread names): ids are stable, 0 is "".
+/// Process-wide table of interned strings (labels, pool and thread names): ids are stable, 0 is "". The table never
+/// shrinks, so intern what repeats (a label per kind of job, not per job): a string made per job leaks for the life of
+/// the process.
 namespace TraceStrings {
 std::uint32_t intern(const QString& text);
 QString text(std::uint32_t id);
+/// How many strings the table holds, "" included (at least 1); it grows by one per distinct string interned.
+std::size_t count();
 } // namespace TraceStrings
 
-/// Labels the jobs submitted by this thread while it lives (nests; restores the previous label).
+/// Labels the jobs submitted by this thread while it lives (nests; restores the previous label). The label is interned
+/// (TraceStrings) for the life of the process: name the kind of job, not the job (the trace numbers each job).
 /// Example: `{ ScopedJobLabel label(QStringLiteral("sleep 2000 ms")); reactor.callInThread(job); }`
 class ScopedJobLabel {
 public:

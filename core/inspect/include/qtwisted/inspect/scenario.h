@@ -43,7 +43,7 @@ struct ScenarioQueue {
     ApiKind api = ApiKind::CallInThread;
     int count = 1;
     ScenarioSleep sleepMs;
-    QString label; ///< empty: each job is labelled "#<n> sleep <ms> ms"
+    QString label; ///< empty: each job is labelled "sleep <ms> ms" ({job} and {sleepMs} are replaced)
     double failureRate = 0.0; ///< probability (0..1) that a job (each call of a batch) throws
     QString print; ///< what the job prints ({job} and {sleepMs} are replaced); empty: nothing
     QList<ScenarioCall> calls; ///< callMultipleInThread only; empty: one call made of sleepMs and print
