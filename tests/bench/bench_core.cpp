@@ -1,8 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 // Core benchmarks (docs/benchmarks.md): each workload against its raw Qt equivalent, interleaved over rounds in one
-// process; only same-run ratios count. `--json` prints every per-round value under the keys that
-// scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
+// process; only same-run ratios count. `--json` prints every per-round value (the table goes to stderr) under the keys
+// that scripts/bench-vs-twisted.py shares with tests/bench/twisted_bench.py.
 //   bench_core [--quick] [--rounds N] [--json] [--only key,key] [--burn N | --burn-process N]
 #include "../../core/runtime/src/traceclock_p.h"
 
@@ -1006,7 +1006,8 @@ std::string absoluteVerdict(const char* target, const std::vector<double>& value
     }
 }
 
-void printRows()
+/// The table, to `out` (stderr when --json has stdout).
+void printRows(std::FILE* out)
 {
     const Row rows[] = {
         { "callFromThread, 1 producer", "cft_throughput", "qt_invoke_throughput", "calls/s", true, ">= 10x" },
@@ -1060,7 +1061,7 @@ void printRows()
             "/s", true, ">= 0.97x" },
         { "monitored: blockingCallFromThread, 1 worker", "mon_bcft_us", "plain_bcft_us", "us", false, "<= 1.03x" },
     };
-    std::printf("%-38s %26s %26s %22s  %s\n", "workload", "qtwisted median [min-max]", "Qt median [min-max]",
+    std::fprintf(out, "%-38s %26s %26s %22s  %s\n", "workload", "qtwisted median [min-max]", "Qt median [min-max]",
         "ratio median [min-max]", "target");
     for (const Row& row : rows) {
         const auto ours = g_results.find(row.ours);
@@ -1087,8 +1088,8 @@ void printRows()
                 met = verdict(row.target, ratios);
             }
         }
-        std::printf("%-38s %26s %26s %22s  %s (%s)%s\n", row.label, range(a).c_str(), qtText.c_str(), ratioText.c_str(),
-            row.target, row.unit, met.c_str());
+        std::fprintf(out, "%-38s %26s %26s %22s  %s (%s)%s\n", row.label, range(a).c_str(), qtText.c_str(),
+            ratioText.c_str(), row.target, row.unit, met.c_str());
     }
 }
 
@@ -1314,9 +1315,10 @@ int main(int argc, char** argv)
                 QJsonObject { { QStringLiteral("before"), rssBefore }, { QStringLiteral("after"), rssAfter } });
         }
         std::printf("%s\n", QJsonDocument(root).toJson(QJsonDocument::Compact).constData());
+        printRows(stderr);
         return 0;
     }
-    printRows();
+    printRows(stdout);
     if (wanted("flood"))
         std::printf("RSS: %.0f KiB before a %d-call flood, %.0f KiB after it drained\n", rssBefore, g.flood, rssAfter);
     return 0;

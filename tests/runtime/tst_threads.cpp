@@ -10,12 +10,14 @@
 #include <qtwisted/reactor.h>
 #include <qtwisted/threadpool.h>
 #include <qtwisted/threads.h>
+#include <qtwisted/trace.h>
 
 #include <QPointer>
 #include <QRegularExpression>
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -874,6 +876,42 @@ private Q_SLOTS:
         caller.join();
         QCOMPARE(error, QString());
         QCOMPARE(runningWhenCalled.load(), 1); // it ran once the reactor started
+    }
+
+    /// A run of jobs that each block in blockingCallFromThread, with a backlog behind them: the pool starts a worker
+    /// in place of each blocked one (compensation), and keeps it while the run lasts instead of starting and ending
+    /// a thread per call; once the pool is quiet it is back to its maximum.
+    void blockingJobsDoNotStartAThreadPerCall()
+    {
+        constexpr int kJobs = 300;
+        Reactor reactor;
+        reactor.suggestThreadPoolSize(2);
+        TraceRecorder recorder;
+        recorder.attach(reactor.getThreadPool());
+        std::atomic<int> answered { 0 };
+        reactor.callWhenRunning([&] {
+            for (int i = 0; i < kJobs; ++i) {
+                reactor.callInThread([&reactor, &answered, i] {
+                    if (threads::blockingCallFromThread(reactor, [i] { return i; }) == i)
+                        answered.fetch_add(1);
+                });
+            }
+            whenTrue(
+                reactor,
+                [&] {
+                    const PoolStats s = reactor.getThreadPool().stats();
+                    return answered.load() == kJobs && s.busy == 0 && s.workers <= 2;
+                },
+                [&] { reactor.stop(); });
+        });
+        QVERIFY(runWithWatchdog(reactor));
+        QCOMPARE(answered.load(), kJobs);
+        std::vector<TraceEvent> events;
+        recorder.drain(events);
+        const auto started = std::count_if(
+            events.begin(), events.end(), [](const TraceEvent& e) { return e.kind == TraceEventKind::WorkerCreated; });
+        // At most the maximum plus as many again lent in place of blocked workers (before: about one per call).
+        QVERIFY2(started <= 4, qPrintable(u"%1 workers started for %2 blocking jobs"_s.arg(started).arg(kJobs)));
     }
 
     void blockedCallerIsReleasedWhenStopIsCalled()

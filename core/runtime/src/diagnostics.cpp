@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -329,18 +330,33 @@ public:
         recordReactorEvent(reactorCore, e);
     }
 
-    void emitLater(void (DiagnosticsMonitor::*signal)(const DiagnosticFinding&), const DiagnosticFinding& f) const
+    /// Findings on their way to the monitor's thread. They travel through this mutex-guarded queue, and Qt carries
+    /// only a payload-free queued call of DiagnosticsMonitor::deliverFindings() (ThreadSanitizer cannot see Qt's own
+    /// locks, and saw a finding copied into a queued lambda in the watchdog thread and read in the monitor's).
+    using FindingSignal = void (DiagnosticsMonitor::*)(const DiagnosticFinding&);
+    mutable std::mutex outboxMutex;
+    mutable std::vector<std::pair<FindingSignal, DiagnosticFinding>> outbox; // guarded by outboxMutex
+
+    void emitLater(FindingSignal signal, const DiagnosticFinding& f) const
     {
         if (!q)
             return;
-        DiagnosticsMonitor* target = q;
-        QMetaObject::invokeMethod(
-            target,
-            [target, signal, f] {
-                Q_EMIT(target->*signal)
-                (f);
-            },
-            Qt::QueuedConnection);
+        bool wake = false;
+        {
+            std::lock_guard lock(outboxMutex);
+            wake = outbox.empty();
+            outbox.emplace_back(signal, f);
+        }
+        if (wake) // else a call is on its way and delivers this finding too
+            QMetaObject::invokeMethod(q, "deliverFindings", Qt::QueuedConnection);
+    }
+
+    std::vector<std::pair<FindingSignal, DiagnosticFinding>> takeOutbox() const
+    {
+        std::vector<std::pair<FindingSignal, DiagnosticFinding>> batch;
+        std::lock_guard lock(outboxMutex);
+        batch.swap(outbox);
+        return batch;
     }
 
     // ---- listeners (called in the thread where it happens) ----------------------------------------------------
@@ -945,6 +961,12 @@ public:
 };
 
 } // namespace detail
+
+void DiagnosticsMonitor::deliverFindings()
+{
+    for (const auto& [signal, finding] : m_d->takeOutbox())
+        Q_EMIT(this->*signal)(finding);
+}
 
 DiagnosticsMonitor::DiagnosticsMonitor(Reactor& reactor, DiagnosticThresholds thresholds, QObject* parent)
     : QObject(parent)

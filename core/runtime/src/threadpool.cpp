@@ -197,6 +197,23 @@ public:
         return m_max + (m_compensate ? std::min(m_blocked, m_max) : 0);
     }
 
+    /// How many workers the pool keeps (idle ones above it retire): capLocked(), except that workers started in
+    /// place of blocked ones stay until the pool is quiet (m_lentPeak), so that a run of blockingCallFromThread jobs
+    /// does not start and end a thread per call (a thousand blocking calls with a backlog started ~500 threads).
+    int keepLocked() const noexcept
+    {
+        return m_compensate ? m_max + std::min(std::max(m_blocked, m_lentPeak), m_max) : m_max;
+    }
+
+    /// Nothing runs, waits or blocks: workers kept for blocked ones (keepLocked()) may go.
+    void forgetLentPeakIfQuietLocked(Actions& a)
+    {
+        if (m_lentPeak > 0 && m_busy == 0 && m_blocked == 0 && m_backlog.empty()) {
+            m_lentPeak = 0;
+            dispatchLocked(a);
+        }
+    }
+
     /// Wakes or starts workers for queued jobs, idle ones first, never more than capLocked() at once.
     /// A submitter wakes one idle worker at most while another woken one is still on its way: that one, once it took
     /// its job, wakes the next for what is left (see workerLoop). A burst of submissions from the reactor thread then
@@ -240,7 +257,7 @@ public:
         while (!m_closing && m_workers < m_min)
             a.spawn.push_back(newWorkerLocked(false));
         // Idle workers above the maximum retire at once; busy ones do after their job.
-        while (m_workers > cap && !m_idle.empty()) {
+        while (m_workers > keepLocked() && !m_idle.empty()) {
             Worker* w = m_idle.back();
             m_idle.pop_back();
             if (w == m_spinner)
@@ -286,9 +303,16 @@ public:
     {
         t_currentPool = this;
         t_currentWorker = w;
-        // Named before taking the lock: a resize starts many workers at once, and each would otherwise hold the
-        // pool's lock through the string formatting and two system calls while the others queue behind it.
-        const QString threadName = QStringLiteral("PoolThread-%1-%2").arg(m_name).arg(w->index);
+        // Named before taking the pool's lock: a resize starts many workers at once, and each would otherwise hold
+        // the lock through the string formatting and two system calls while the others, and submitters, wait.
+        int index = 0;
+        {
+            // Qt may hand this loop to a pooled thread it already had (ordered by Qt's own lock, which
+            // ThreadSanitizer does not see): read what the submitter wrote under ours.
+            std::lock_guard briefly(m_mutex);
+            index = w->index;
+        }
+        const QString threadName = QStringLiteral("PoolThread-%1-%2").arg(m_name).arg(index);
         QThread::currentThread()->setObjectName(threadName);
 #ifdef Q_OS_LINUX
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
@@ -320,7 +344,7 @@ public:
             }
             if (w->retire)
                 break;
-            if (m_workers > capLocked()) {
+            if (m_workers > keepLocked()) {
                 --m_workers; // shrunk while we were busy: retire after the job, never during it
                 break;
             }
@@ -362,6 +386,15 @@ public:
                 --m_busy;
                 w->running = false;
                 ++(ok ? m_completed : m_failed);
+                if (m_lentPeak > 0 && !m_closing) {
+                    Actions a;
+                    forgetLentPeakIfQuietLocked(a);
+                    if (!a.wake.empty() || !a.spawn.empty()) {
+                        lock.unlock();
+                        perform(a);
+                        lock.lock();
+                    }
+                }
                 if (m_closing) {
                     // Draining for stop(): when the backlog is done, idle workers must go and the reactor hear of it.
                     Actions a;
@@ -632,6 +665,7 @@ public:
                 return;
             w->blocked = blocked;
             m_blocked += blocked ? 1 : -1;
+            m_lentPeak = std::max(m_lentPeak, m_blocked);
             if (blocked && !m_backlog.empty())
                 dispatchLocked(a);
         }
@@ -742,6 +776,7 @@ private:
     int m_min;
     int m_max;
     int m_blocked = 0; // busy workers waiting in blockingCallFromThread
+    int m_lentPeak = 0; // the most workers blocked at once since the pool was last quiet (keepLocked())
     bool m_compensate = true;
     PollGovernor m_spinGovernor; // whether an idle worker's poll pays (it does not on a busy machine)
     std::atomic<int> m_monitored { 0 }; // written under m_mutex, read without it at submission

@@ -111,6 +111,10 @@ Q_SIGNALS:
     void findingUpdated(const qtwisted::DiagnosticFinding& finding);
     void findingEnded(const qtwisted::DiagnosticFinding& finding);
 
+private Q_SLOTS:
+    /// Emits the findings the watchdog thread queued (queued to this object's thread by name, without a payload).
+    void deliverFindings();
+
 private:
     std::shared_ptr<detail::DiagnosticsState> m_d;
 };
