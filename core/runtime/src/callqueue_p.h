@@ -75,7 +75,7 @@ static_assert(CallBlock::kCalls >= 256);
 /// are destroyed and its blocks freed with it, unless given back with CallQueue::recycle()).
 class CallBatch {
 public:
-    class iterator {
+    class Iterator {
     public:
         using iterator_category = std::forward_iterator_tag;
         using value_type = Call;
@@ -83,14 +83,14 @@ public:
         using pointer = Call*;
         using reference = Call&;
 
-        iterator() = default;
-        explicit iterator(CallBlock* block) noexcept
+        Iterator() = default;
+        explicit Iterator(CallBlock* block) noexcept
             : m_block(block)
         {
         }
         Call& operator*() const noexcept { return m_block->calls()[m_index]; }
         Call* operator->() const noexcept { return &m_block->calls()[m_index]; }
-        iterator& operator++() noexcept
+        Iterator& operator++() noexcept
         {
             if (++m_index == m_block->count) {
                 m_block = m_block->next;
@@ -98,13 +98,13 @@ public:
             }
             return *this;
         }
-        iterator operator++(int) noexcept
+        Iterator operator++(int) noexcept
         {
-            iterator before = *this;
+            Iterator before = *this;
             ++*this;
             return before;
         }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept
+        friend bool operator==(const Iterator& a, const Iterator& b) noexcept
         {
             return a.m_block == b.m_block && a.m_index == b.m_index;
         }
@@ -133,8 +133,8 @@ public:
     }
     ~CallBatch() { reset(); }
 
-    iterator begin() const noexcept { return iterator(m_head); }
-    iterator end() const noexcept { return iterator(); }
+    Iterator begin() const noexcept { return Iterator(m_head); }
+    Iterator end() const noexcept { return {}; }
     std::size_t size() const noexcept { return m_size; }
     bool empty() const noexcept { return m_size == 0; }
 
