@@ -41,6 +41,8 @@ public:
         if (detail::diagnosticsListening()) {
             m_core->createdFile = file;
             m_core->createdLine = line;
+            if (auto made = detail::g_deferredMadeHook.load(std::memory_order_relaxed))
+                made(m_core);
         }
     }
 
