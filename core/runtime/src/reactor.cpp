@@ -965,6 +965,19 @@ std::vector<PendingTimedCall> TestAccess::pendingTimedCalls(const Reactor& react
     return out;
 }
 
+void TestAccess::cancelTimedCall(Reactor& reactor, const void* id)
+{
+    ReactorCore& c = *reactor.m_d;
+    c.checkThread("qtwisted::testing's guard");
+    TimedCall* found = nullptr;
+    c.timers.forEach([&found, id](const TimedCall& call) {
+        if (&call == id)
+            found = const_cast<TimedCall*>(&call); // NOLINT(cppcoreguidelines-pro-type-const-cast): the queue's own
+    });
+    if (found)
+        c.cancelTimed(*found);
+}
+
 std::vector<const std::type_info*> TestAccess::queuedCalls(const Reactor& reactor)
 {
     return reactor.m_d->calls.queuedTypes();

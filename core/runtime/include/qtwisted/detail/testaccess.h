@@ -65,6 +65,8 @@ struct TestAccess {
     static void iterate(Reactor& reactor);
     static std::optional<std::int64_t> nextDueNs(const Reactor& reactor) noexcept;
     static std::vector<PendingTimedCall> pendingTimedCalls(const Reactor& reactor);
+    /// Cancels the scheduled call PendingTimedCall::id names (the guard cleans up what a failed test left).
+    static void cancelTimedCall(Reactor& reactor, const void* id);
     /// The callables queued for the reactor thread (callFromThread, results of pool jobs), oldest first. Any thread.
     static std::vector<const std::type_info*> queuedCalls(const Reactor& reactor);
 
