@@ -27,8 +27,8 @@
 
 namespace qtwisted::testing {
 
-/// Thrown by successResultOf() and the other checking functions after they recorded a failure with QTest::qFail()
-/// at the test's line: it ends the test function (QtTest then also reports the exception as caught).
+/// Thrown by successResultOf() after it recorded a failure, when the value type has no default to return instead.
+/// QtTest 6.4 ends the whole run on an exception from a test function: prefer the QTW_ macros (they return).
 class AssertionFailed : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -39,8 +39,6 @@ namespace detail {
 /// Records `message` as a failure of the current test function at file:line (a clear message on stderr and
 /// std::logic_error when no test function runs).
 void recordFailure(const QString& message, const char* file, int line);
-/// recordFailure(), then throws AssertionFailed.
-[[noreturn]] void fail(const QString& message, const char* file, int line);
 /// The demangled name of a type; for the library's own wrappers (the lambda that callLater/callInThread bind), the
 /// name of the user's callable inside it.
 QString callableName(const std::type_info* type);
@@ -90,25 +88,34 @@ inline QEventLoop* g_waitLoop = nullptr;
 // ---- results without waiting ----------------------------------------------------------------------------------
 
 /// The value `d` holds now. Fails the test (at the caller's line) when it has no result yet, holds a failure, or
-/// belongs to another thread. A copyable value is copied and stays in the chain; a move-only one is moved out.
+/// belongs to another thread; the test function then goes on with a default T (as QtTest's checks, a failed test
+/// function may go on: use QTW_COMPARE_RESULT to return at once), or, for a T without a default, AssertionFailed
+/// is thrown. A copyable value is copied and stays in the chain; a move-only one is moved out.
 template <class T>
 T successResultOf(const Deferred<T>& d, const char* file = __builtin_FILE(), int line = __builtin_LINE())
 {
     const auto& core = qtwisted::detail::DeferredAccess::core(d);
-    if (!detail::checkSuccess(core, typeid(T), file, line))
-        throw AssertionFailed("successResultOf failed");
+    if (!detail::checkSuccess(core, typeid(T), file, line)) {
+        if constexpr (std::is_void_v<T>)
+            return;
+        else if constexpr (std::is_default_constructible_v<T>)
+            return T {};
+        else
+            throw AssertionFailed("successResultOf failed");
+    }
     if constexpr (!std::is_void_v<T>)
         return detail::takeValue<T>(core);
 }
 
 /// The Failure `d` holds now, which must be an E (or derived from it); it is consumed (no unhandled-error report).
-/// Fails the test when `d` has no result yet, holds a value or another failure, or belongs to another thread.
+/// Fails the test when `d` has no result yet, holds a value or another failure, or belongs to another thread (and
+/// returns a stand-in Failure of AssertionFailed).
 template <class E = std::exception, class T>
 Failure failureResultOf(const Deferred<T>& d, const char* file = __builtin_FILE(), int line = __builtin_LINE())
 {
     const auto& core = qtwisted::detail::DeferredAccess::core(d);
     if (!detail::checkFailure(core, &detail::failureIs<E>, typeid(E), file, line))
-        throw AssertionFailed("failureResultOf failed");
+        return Failure::make(AssertionFailed("failureResultOf failed")); // the test has failed; a stand-in
     core->result.failureHandled = true;
     return *core->result.failure;
 }
@@ -117,8 +124,7 @@ Failure failureResultOf(const Deferred<T>& d, const char* file = __builtin_FILE(
 template <class T>
 void assertNoResult(const Deferred<T>& d, const char* file = __builtin_FILE(), int line = __builtin_LINE())
 {
-    if (!detail::checkNoResult(qtwisted::detail::DeferredAccess::core(d), file, line))
-        throw AssertionFailed("assertNoResult failed");
+    detail::checkNoResult(qtwisted::detail::DeferredAccess::core(d), file, line);
 }
 
 // ---- virtual time ---------------------------------------------------------------------------------------------
@@ -134,8 +140,10 @@ struct PendingCall {
 /// Twisted's task.Clock for a Reactor: from construction to destruction the reactor's callLater(), DelayedCall and
 /// seconds() run on a clock that moves only when the test says. Time never moves by itself: the reactor's timer is
 /// never armed. The reactor is started (without an event loop) if it was not, so queued calls run too.
-/// advance() runs the calls due at or before the target, those due exactly at it included (Twisted's and RxJava's
-/// semantics), including calls they schedule that are due by then. Reactor thread only. When it is destroyed the
+/// advance() sets the clock to the target first, then runs the calls due at or before it, those due exactly at it
+/// included (Twisted's and RxJava's semantics); a call they schedule is due relative to the target, so only a
+/// callLater(0) runs in the same advance(). Reactor thread only; misuse (another thread, a reactor already on a
+/// virtual clock) throws std::logic_error from the constructor. When it is destroyed the
 /// reactor goes back to the steady clock; calls still scheduled keep their deadlines.
 class VirtualClock {
 public:
@@ -150,7 +158,8 @@ public:
     Reactor& reactor() const noexcept { return m_reactor; }
     /// The clock's now (Reactor::seconds()).
     double seconds() const;
-    /// Moves the clock `seconds` forward, then runs what is due (see the class). Negative or NaN: fails the test.
+    /// Moves the clock `seconds` forward, then runs what is due (see the class). Negative or NaN: fails the test, and
+    /// the clock does not move.
     void advance(double seconds, const char* file = __builtin_FILE(), int line = __builtin_LINE());
     template <class Rep, class Period>
     void advance(std::chrono::duration<Rep, Period> d, const char* file = __builtin_FILE(), int line = __builtin_LINE())
@@ -191,7 +200,7 @@ public:
     ManualPool& operator=(ManualPool&&) = delete;
 
     ThreadPool& pool() const noexcept { return m_pool; }
-    /// Runs the oldest queued job; fails the test when none is queued.
+    /// Runs the oldest queued job; fails the test (and returns) when none is queued.
     void runNext(const char* file = __builtin_FILE(), int line = __builtin_LINE());
     /// Runs queued jobs (and the jobs they queue) until none is left; returns how many ran.
     int runAll();
@@ -356,7 +365,6 @@ private:
     GuardOptions m_options;
     std::unique_ptr<TestGuard> m_guard;
 };
-
 
 } // namespace qtwisted::testing
 
