@@ -482,7 +482,7 @@ QStringList TestGuardState::leftovers(bool cleanUp)
         {
             std::lock_guard lock(mutex);
             for (const Made& m : made) {
-                if (m.owner == QThread::currentThread() && !optedOut.count(m.raw))
+                if (m.owner == QThread::currentThread() && !optedOut.contains(m.raw))
                     mine.push_back(m);
             }
         }
@@ -496,7 +496,7 @@ QStringList TestGuardState::leftovers(bool cleanUp)
     for (Reactor* r : reactorsOfThisThread()) {
         const std::int64_t now = TestAccess::clockNs(*r);
         for (const auto& call : TestAccess::pendingTimedCalls(*r)) {
-            if (timedAtStart.count(call.id))
+            if (timedAtStart.contains(call.id))
                 continue;
             out.append(QStringLiteral("a delayed call scheduled at %1 (%2) is still pending, due in %3 s")
                            .arg(detail::site(call.file, call.line), detail::callableName(call.type))
@@ -526,7 +526,7 @@ QStringList TestGuardState::leftovers(bool cleanUp)
     const auto dead = TestAccess::workerThreadsOfDeadPools();
     const std::set<int> alive = liveThreadIds();
     for (std::size_t i = deadWorkersMark; i < dead.size(); ++i) {
-        if (alive.count(dead[i].first))
+        if (alive.contains(dead[i].first))
             out.append(QStringLiteral("thread %1 (tid %2), a worker of pool '%3', outlived its pool")
                            .arg(threadName(dead[i].first))
                            .arg(dead[i].first)
