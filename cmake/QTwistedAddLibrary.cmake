@@ -1,6 +1,6 @@
 # SPDX-FileCopyrightText: 2026 The qtwisted authors
 # SPDX-License-Identifier: MIT
-# qtwisted_add_library(<target> EXPORT_NAME <Name> [INSTALL]
+# qtwisted_add_library(<target> EXPORT_NAME <Name> [INSTALL] [EXPORT_SET <set>, default QTwistedTargets]
 #                      SOURCES <files...> [PUBLIC_LIBRARIES <targets...>] [PRIVATE_LIBRARIES <targets...>])
 # Adds one of the project's libraries the same way for all of them: a static library `qtwisted_<x>` aliased as
 # QTwisted::<Name>, built as position-independent code with the project's warnings, its headers in the `include/`
@@ -8,7 +8,7 @@
 # package's export set with those headers. Resources added later with qt_add_resources(... OUTPUT_TARGETS <var>)
 # are installed with qtwisted_install_resource_targets(<var's value>).
 function(qtwisted_add_library target)
-    cmake_parse_arguments(ARG "INSTALL" "EXPORT_NAME" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
+    cmake_parse_arguments(ARG "INSTALL" "EXPORT_NAME;EXPORT_SET" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
     if(NOT ARG_EXPORT_NAME)
         message(FATAL_ERROR "qtwisted_add_library(${target}): EXPORT_NAME is required")
     endif()
@@ -26,9 +26,12 @@ function(qtwisted_add_library target)
         EXPORT_NAME ${ARG_EXPORT_NAME}
         POSITION_INDEPENDENT_CODE ON
         VERSION ${PROJECT_VERSION})
+    if(NOT ARG_EXPORT_SET)
+        set(ARG_EXPORT_SET QTwistedTargets)
+    endif()
     if(ARG_INSTALL AND QTWISTED_INSTALL)
         install(TARGETS ${target}
-            EXPORT QTwistedTargets
+            EXPORT ${ARG_EXPORT_SET}
             ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT QTwisted_Development
             LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT QTwisted_Runtime)
         install(DIRECTORY include/qtwisted

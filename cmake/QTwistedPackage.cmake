@@ -14,6 +14,15 @@ install(EXPORT QTwistedTargets
     DESTINATION "${QTWISTED_INSTALL_CMAKEDIR}"
     COMPONENT QTwisted_Development)
 
+if(TARGET qtwisted_testing)
+    # QTwisted::Testing links Qt6::Test: its own export set, loaded only for find_package(... COMPONENTS Testing).
+    install(EXPORT QTwistedTestingTargets
+        NAMESPACE QTwisted::
+        FILE QTwistedTestingTargets.cmake
+        DESTINATION "${QTWISTED_INSTALL_CMAKEDIR}"
+        COMPONENT QTwisted_Development)
+endif()
+
 configure_package_config_file(
     "${CMAKE_CURRENT_LIST_DIR}/QTwistedConfig.cmake.in"
     "${CMAKE_CURRENT_BINARY_DIR}/QTwistedConfig.cmake"

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -282,6 +283,17 @@ public:
     {
         std::lock_guard lock(m_mutex);
         return m_freeCount;
+    }
+
+    /// The callables queued, oldest first (QTwisted::Testing's report of leftovers).
+    std::vector<const std::type_info*> queuedTypes() const
+    {
+        std::vector<const std::type_info*> out;
+        std::lock_guard lock(m_mutex);
+        out.reserve(m_incoming.size());
+        for (const Call& call : m_incoming)
+            out.push_back(call.fn.type());
+        return out;
     }
 
     /// The books so far (a consistent snapshot: every outcome read belongs to a submission read).

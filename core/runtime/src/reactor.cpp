@@ -8,6 +8,7 @@
 #include "trace_p.h"
 #include "traceclock_p.h"
 
+#include <qtwisted/detail/testaccess.h>
 #include <qtwisted/reactor.h>
 
 #include <QAbstractEventDispatcher>
@@ -236,7 +237,7 @@ public:
         // The timer's wake-up always runs them (runDueCalls() rearms the timer, even if it fired a little early); a
         // wake-up for queued calls runs those already due.
         const auto due = timers.nextDue();
-        if (wake == Wake::Timer || (wake == Wake::Calls && due && *due <= steadyNowNs()))
+        if (wake == Wake::Timer || (wake == Wake::Calls && due && *due <= nowNs()))
             runDueCalls();
         if (shutdownRequested)
             beginShutdown();
@@ -381,14 +382,17 @@ public:
 
     // ---- timed calls -----------------------------------------------------------------------------------------
 
-    std::shared_ptr<TimedCall> schedule(double seconds, Task task)
+    std::shared_ptr<TimedCall> schedule(const LaterDelay& delay, Task task)
     {
+        const double seconds = delay.seconds;
         auto call = std::make_shared<TimedCall>();
         call->reactor = weak_from_this();
         call->fn = std::move(task);
+        call->file = delay.file;
+        call->line = delay.line;
         if (seconds == 0 && t_runningTag != nullptr && watch.enabled.load(std::memory_order_relaxed))
             call->self = call->fn.typeTag() == t_runningTag; // callLater(0) from a call of the same callable
-        insertTimed(call, steadyNowNs() + static_cast<qint64>(seconds * 1e9));
+        insertTimed(call, nowNs() + static_cast<qint64>(seconds * 1e9));
         return call;
     }
 
@@ -414,8 +418,8 @@ public:
     {
         const State s = state.load(std::memory_order_acquire);
         const std::optional<qint64> due = timers.nextDue();
-        if (!due || (s != State::Running && s != State::Stopping)) {
-            timer->stop();
+        if (!due || (s != State::Running && s != State::Stopping) || manualClock.load(std::memory_order_relaxed)) {
+            timer->stop(); // on a test's clock, time never moves by itself
             return;
         }
         const qint64 remaining = std::max<qint64>(0, *due - steadyNowNs());
@@ -429,7 +433,7 @@ public:
         if (s != State::Running && s != State::Stopping)
             return;
         const bool watched = watch.enabled.load(std::memory_order_relaxed);
-        timers.runDue(steadyNowNs(), [this, watched](TimedCall& call) {
+        timers.runDue(nowNs(), [this, watched](TimedCall& call) {
             if (watched)
                 noteWatchedWork(ReactorWork::DelayedCall, 0, 0, call.fn.typeTag(), call.self);
             runGuarded(call.fn, "delayed call");
@@ -660,8 +664,18 @@ public:
         return *pool;
     }
 
+    /// The clock of the timed calls: the steady clock, or a test's (QTwisted::Testing, TestAccess::setManualClock).
+    std::int64_t nowNs() const noexcept
+    {
+        if (manualClock.load(std::memory_order_relaxed)) [[unlikely]]
+            return manualNowNs.load(std::memory_order_relaxed);
+        return steadyNowNs();
+    }
+
     Reactor* q;
     QThread* thread;
+    std::atomic<bool> manualClock { false };
+    std::atomic<std::int64_t> manualNowNs { 0 };
     Waker* waker;
     QTimer* timer;
     std::atomic<State> state { State::NotStarted };
@@ -870,6 +884,105 @@ void setReactorListener(ReactorCore& core, const std::shared_ptr<DiagnosticsList
     core.diagnostics = listener;
 }
 
+// ---- QTwisted::Testing's seam (detail/testaccess.h) -----------------------------------------------------------
+
+namespace {
+std::mutex s_reactorsMutex;
+std::vector<Reactor*>& liveReactorList()
+{
+    static auto* list = new std::vector<Reactor*>; // never destroyed: reactors may die during static destruction
+    return *list;
+}
+} // namespace
+
+std::vector<Reactor*> TestAccess::liveReactors()
+{
+    std::lock_guard lock(s_reactorsMutex);
+    return liveReactorList();
+}
+
+QThread* TestAccess::thread(const Reactor& reactor) noexcept
+{
+    return reactor.m_d->thread;
+}
+
+void TestAccess::setManualClock(Reactor& reactor, bool on, std::int64_t nowNs)
+{
+    ReactorCore& c = *reactor.m_d;
+    c.checkThread("qtwisted::testing's clock");
+    c.manualNowNs.store(nowNs, std::memory_order_relaxed);
+    c.manualClock.store(on, std::memory_order_relaxed);
+    c.rearm();
+}
+
+bool TestAccess::manualClock(const Reactor& reactor) noexcept
+{
+    return reactor.m_d->manualClock.load(std::memory_order_relaxed);
+}
+
+std::int64_t TestAccess::clockNs(const Reactor& reactor) noexcept
+{
+    return reactor.m_d->nowNs();
+}
+
+void TestAccess::setClockNs(Reactor& reactor, std::int64_t nowNs)
+{
+    reactor.m_d->checkThread("qtwisted::testing's clock");
+    reactor.m_d->manualNowNs.store(nowNs, std::memory_order_relaxed);
+}
+
+void TestAccess::startWithoutLoop(Reactor& reactor)
+{
+    ReactorCore& c = *reactor.m_d;
+    c.checkThread("qtwisted::testing's clock");
+    if (c.state.load(std::memory_order_acquire) == State::NotStarted)
+        c.startRunning();
+}
+
+bool TestAccess::started(const Reactor& reactor) noexcept
+{
+    const State s = reactor.m_d->state.load(std::memory_order_acquire);
+    return s == State::Running || s == State::Stopping;
+}
+
+void TestAccess::iterate(Reactor& reactor)
+{
+    reactor.m_d->checkThread("qtwisted::testing's clock");
+    reactor.m_d->iterate(ReactorCore::Wake::Calls);
+}
+
+std::optional<std::int64_t> TestAccess::nextDueNs(const Reactor& reactor) noexcept
+{
+    return reactor.m_d->timers.nextDue();
+}
+
+std::vector<PendingTimedCall> TestAccess::pendingTimedCalls(const Reactor& reactor)
+{
+    std::vector<PendingTimedCall> out;
+    reactor.m_d->timers.forEach([&out](const TimedCall& call) {
+        out.push_back(PendingTimedCall { call.key.first, call.file, call.line, call.fn.type(), &call });
+    });
+    return out;
+}
+
+void TestAccess::cancelTimedCall(Reactor& reactor, const void* id)
+{
+    ReactorCore& c = *reactor.m_d;
+    c.checkThread("qtwisted::testing's guard");
+    TimedCall* found = nullptr;
+    c.timers.forEach([&found, id](const TimedCall& call) {
+        if (&call == id)
+            found = const_cast<TimedCall*>(&call); // NOLINT(cppcoreguidelines-pro-type-const-cast): the queue's own
+    });
+    if (found)
+        c.cancelTimed(*found);
+}
+
+std::vector<const std::type_info*> TestAccess::queuedCalls(const Reactor& reactor)
+{
+    return reactor.m_d->calls.queuedTypes();
+}
+
 } // namespace detail
 
 namespace {
@@ -920,7 +1033,7 @@ void DelayedCall::reset(double seconds)
     checkPending(*m_call);
     if (!reactor)
         return;
-    reactor->rescheduleTimed(m_call, detail::steadyNowNs() + static_cast<qint64>(seconds * 1e9));
+    reactor->rescheduleTimed(m_call, reactor->nowNs() + static_cast<qint64>(seconds * 1e9));
 }
 
 void DelayedCall::delay(double seconds)
@@ -951,12 +1064,18 @@ Reactor::Reactor(QObject* parent)
     : QObject(parent)
     , m_d(std::make_shared<detail::ReactorCore>(this))
 {
+    std::lock_guard lock(detail::s_reactorsMutex);
+    detail::liveReactorList().push_back(this);
 }
 
 Reactor::~Reactor()
 {
     Reactor* self = this;
     s_instance.compare_exchange_strong(self, nullptr);
+    {
+        std::lock_guard lock(detail::s_reactorsMutex);
+        std::erase(detail::liveReactorList(), this);
+    }
     m_d->teardown();
     m_d->calls.waitForPosters(); // the waker (a child of this object) is deleted next
     m_d->releasePendingTimers();
@@ -1032,7 +1151,7 @@ ReactorStats Reactor::stats() const
 
 double Reactor::seconds() const
 {
-    return static_cast<double>(detail::steadyNowNs()) / 1e9;
+    return static_cast<double>(m_d->nowNs()) / 1e9;
 }
 
 void Reactor::removeSystemEventTrigger(TriggerId id)
@@ -1080,10 +1199,10 @@ TriggerId Reactor::addTriggerImpl(
     return id;
 }
 
-DelayedCall Reactor::callLaterImpl(double seconds, detail::Task task)
+DelayedCall Reactor::callLaterImpl(const detail::LaterDelay& delay, detail::Task task)
 {
     m_d->checkThread("Reactor::callLater()");
-    return DelayedCall(m_d->schedule(seconds, std::move(task)));
+    return DelayedCall(m_d->schedule(delay, std::move(task)));
 }
 
 void Reactor::callFromThreadImpl(detail::Task task)

@@ -8,6 +8,7 @@
 #include "traceclock_p.h"
 
 #include <qtwisted/detail/signal.h>
+#include <qtwisted/detail/testaccess.h>
 #include <qtwisted/diagnostics.h>
 #include <qtwisted/errors.h>
 #include <qtwisted/threadpool.h>
@@ -478,18 +479,23 @@ public:
 
     /// Qt's pooled threads are detached: QThreadPool::waitForDone() returns when they finished, slightly before the
     /// kernel has removed them. Wait for that too, so that no worker thread is left when stop() returns.
-    void waitForThreadsGone(const std::vector<int>& tids)
+    /// Returns the threads still there after 2 s (QTwisted::Testing reports them as outliving their pool).
+    std::vector<int> waitForThreadsGone(const std::vector<int>& tids)
     {
+        std::vector<int> left;
 #ifdef Q_OS_LINUX
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         for (int tid : tids) {
             const QByteArray path = "/proc/self/task/" + QByteArray::number(tid);
             while (::access(path.constData(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline)
                 std::this_thread::sleep_for(std::chrono::microseconds(50));
+            if (::access(path.constData(), F_OK) == 0)
+                left.push_back(tid);
         }
 #else
         Q_UNUSED(tids);
 #endif
+        return left;
     }
 
     quint64 submit(UniqueFunction<bool()> run, Task onCancel, ApiKind api)
@@ -634,7 +640,58 @@ public:
         }
         if (spawner.joinable())
             spawner.join();
-        waitForThreadsGone(tids);
+        for (int tid : waitForThreadsGone(tids))
+            TestAccess::noteWorkerOfDeadPool(tid, m_name);
+    }
+
+    // ---- QTwisted::Testing (detail/testaccess.h) ---------------------------------------------------------------
+
+    /// Runs the oldest queued job in the calling thread, with the books a worker keeps; false when none waits.
+    bool runOneInline()
+    {
+        Job job;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_backlog.empty())
+                return false;
+            job = std::move(m_backlog.front());
+            m_backlog.pop_front();
+            ++m_busy;
+            ++m_startedJobs;
+        }
+        bool ok = false;
+        try {
+            ok = job.run();
+        } catch (...) {
+            logJobFailure(Failure::current(), "a pool job");
+        }
+        job.run.reset();
+        job.onCancel.reset();
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            --m_busy;
+            ++(ok ? m_completed : m_failed);
+            if (m_closing)
+                dispatchLocked(a);
+        }
+        perform(a);
+        return true;
+    }
+
+    std::vector<const std::type_info*> queuedTypes() const
+    {
+        std::vector<const std::type_info*> out;
+        std::lock_guard lock(m_mutex);
+        for (const Job& job : m_backlog)
+            out.push_back(job.run.type());
+        return out;
+    }
+
+    int running() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_busy;
     }
 
     // ---- diagnostics -------------------------------------------------------------------------------------------
@@ -882,6 +939,85 @@ void PoolAccess::close(ThreadPool& pool, std::function<void()> whenDrained)
     pool.m_d->close(std::move(whenDrained));
 }
 
+namespace {
+
+/// Every pool alive, and the workers that outlived theirs (QTwisted::Testing's guard reads both).
+struct PoolRegistry {
+    std::mutex mutex;
+    std::vector<LivePool> pools;
+    quint64 nextSerial = 1;
+    std::vector<std::pair<int, QString>> deadWorkers;
+};
+
+PoolRegistry& poolRegistry()
+{
+    static auto* registry = new PoolRegistry; // never destroyed: pools may die during static destruction
+    return *registry;
+}
+
+void registerPool(const std::shared_ptr<PoolState>& state, const QString& name)
+{
+    PoolRegistry& r = poolRegistry();
+    std::lock_guard lock(r.mutex);
+    std::erase_if(r.pools, [](const LivePool& p) { return p.state.expired(); });
+    r.pools.push_back(LivePool { state, name, r.nextSerial++ });
+}
+
+} // namespace
+
+bool TestAccess::runOneQueued(ThreadPool& pool)
+{
+    return pool.m_d->runOneInline();
+}
+
+std::vector<const std::type_info*> TestAccess::queuedJobs(ThreadPool& pool)
+{
+    return pool.m_d->queuedTypes();
+}
+
+std::vector<const std::type_info*> TestAccess::queuedJobs(PoolState& pool)
+{
+    return pool.queuedTypes();
+}
+
+int TestAccess::runningJobs(PoolState& pool)
+{
+    return pool.running();
+}
+
+std::vector<LivePool> TestAccess::livePools()
+{
+    PoolRegistry& r = poolRegistry();
+    std::lock_guard lock(r.mutex);
+    std::vector<LivePool> out;
+    for (const LivePool& p : r.pools) {
+        if (!p.state.expired())
+            out.push_back(p);
+    }
+    return out;
+}
+
+quint64 TestAccess::nextPoolSerial() noexcept
+{
+    PoolRegistry& r = poolRegistry();
+    std::lock_guard lock(r.mutex);
+    return r.nextSerial;
+}
+
+std::vector<std::pair<int, QString>> TestAccess::workerThreadsOfDeadPools()
+{
+    PoolRegistry& r = poolRegistry();
+    std::lock_guard lock(r.mutex);
+    return r.deadWorkers;
+}
+
+void TestAccess::noteWorkerOfDeadPool(int tid, const QString& poolName)
+{
+    PoolRegistry& r = poolRegistry();
+    std::lock_guard lock(r.mutex);
+    r.deadWorkers.emplace_back(tid, poolName);
+}
+
 void noteJobEnd() noexcept
 {
     if (t_tracingJob)
@@ -904,6 +1040,7 @@ ThreadPool::ThreadPool(int minThreads, int maxThreads, QString name, QObject* pa
 {
     detail::validateSizes(minThreads, maxThreads);
     m_d = std::make_shared<detail::PoolState>(minThreads, maxThreads, std::move(name));
+    detail::registerPool(m_d, m_d->m_name);
 }
 
 ThreadPool::~ThreadPool()

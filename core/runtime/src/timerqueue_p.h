@@ -26,6 +26,8 @@ struct TimedCall {
     Task fn;
     Status status = Status::Pending;
     bool self = false; ///< while monitored: scheduled with no delay by a call of the same callable
+    const char* file = nullptr; ///< where Reactor::callLater() was called (QTwisted::Testing's report)
+    unsigned line = 0;
 };
 
 /// The reactor's timed calls (Reactor::callLater()), ordered by due time, then by insertion: calls due at the same
@@ -80,6 +82,14 @@ public:
     /// Unschedules every call and releases their functions (the calls stay Pending: they can no longer run, and a
     /// call that captured its own DelayedCall would otherwise keep itself alive).
     void releaseAll() noexcept;
+
+    /// The scheduled calls in the order they run (QTwisted::Testing's pending list).
+    template <class Visit>
+    void forEach(Visit&& visit) const
+    {
+        for (const auto& [key, call] : m_calls)
+            visit(*call);
+    }
 
 private:
     std::map<TimedCall::Key, std::shared_ptr<TimedCall>> m_calls;

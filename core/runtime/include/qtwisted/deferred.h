@@ -41,6 +41,8 @@ public:
         if (detail::diagnosticsListening()) {
             m_core->createdFile = file;
             m_core->createdLine = line;
+            if (auto made = detail::g_deferredMadeHook.load(std::memory_order_relaxed))
+                made(m_core);
         }
     }
 
@@ -203,28 +205,28 @@ private:
     detail::CorePtr m_core;
 };
 
-/// An already-fired Deferred holding `value`.
+/// An already-fired Deferred holding `value` (made, for a diagnostics report, at the caller's line).
 template <class V>
-Deferred<std::decay_t<V>> succeed(V&& value)
+Deferred<std::decay_t<V>> succeed(V&& value, const char* file = __builtin_FILE(), unsigned line = __builtin_LINE())
 {
-    Deferred<std::decay_t<V>> d;
+    Deferred<std::decay_t<V>> d(detail::MadeAt {}, file, line);
     d.callback(std::forward<V>(value));
     return d;
 }
 
 /// An already-fired Deferred<void>.
-inline Deferred<void> succeed()
+inline Deferred<void> succeed(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE())
 {
-    Deferred<void> d;
+    Deferred<void> d(detail::MadeAt {}, file, line);
     d.callback();
     return d;
 }
 
-/// An already-failed Deferred<T>.
+/// An already-failed Deferred<T> (made, for a diagnostics report of it left unhandled, at the caller's line).
 template <class T>
-Deferred<T> fail(Failure failure)
+Deferred<T> fail(Failure failure, const char* file = __builtin_FILE(), unsigned line = __builtin_LINE())
 {
-    Deferred<T> d;
+    Deferred<T> d(detail::MadeAt {}, file, line);
     d.errback(std::move(failure));
     return d;
 }

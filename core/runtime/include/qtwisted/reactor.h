@@ -123,16 +123,12 @@ public:
     /// std::invalid_argument for an unknown id.
     void removeSystemEventTrigger(TriggerId id);
 
-    /// Runs f(args...) after `delay` (negative or NaN: std::invalid_argument). Reactor thread only.
-    template <class Rep, class Period, class F, class... Args>
-    DelayedCall callLater(std::chrono::duration<Rep, Period> delay, F&& f, Args&&... args)
-    {
-        return callLaterImpl(detail::toSeconds(delay), bind(std::forward<F>(f), std::forward<Args>(args)...));
-    }
+    /// Runs f(args...) after `delay`, seconds or a std::chrono duration (negative or NaN: std::invalid_argument).
+    /// Reactor thread only.
     template <class F, class... Args>
-    DelayedCall callLater(double seconds, F&& f, Args&&... args)
+    DelayedCall callLater(detail::LaterDelay delay, F&& f, Args&&... args)
     {
-        return callLaterImpl(detail::toSeconds(seconds), bind(std::forward<F>(f), std::forward<Args>(args)...));
+        return callLaterImpl(delay, bind(std::forward<F>(f), std::forward<Args>(args)...));
     }
 
     /// Queues f(args...) to run in the reactor thread, FIFO, never inline. Thread-safe.
@@ -172,10 +168,11 @@ private:
 
     void callWhenRunningImpl(detail::Task task);
     TriggerId addTriggerImpl(Phase phase, SystemEvent event, detail::UniqueFunction<std::optional<Deferred<void>>()> f);
-    DelayedCall callLaterImpl(double seconds, detail::Task task);
+    DelayedCall callLaterImpl(const detail::LaterDelay& delay, detail::Task task);
     void callFromThreadImpl(detail::Task task);
 
     friend struct detail::ReactorAccess;
+    friend struct detail::TestAccess;
     std::shared_ptr<detail::ReactorCore> m_d;
 };
 

@@ -119,6 +119,7 @@ public:
 
 private:
     friend struct detail::PoolAccess;
+    friend struct detail::TestAccess;
     std::shared_ptr<detail::PoolState> m_d;
 };
 

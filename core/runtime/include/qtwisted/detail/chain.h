@@ -94,6 +94,11 @@ inline bool diagnosticsListening() noexcept
     return g_diagnosticsListeners.load(std::memory_order_relaxed) > 0;
 }
 
+/// Called by Deferred's constructor while diagnostics listen (inside that branch: one more relaxed load) when
+/// QTwisted::Testing watches a test: its record of the Deferreds made in the test. Null otherwise.
+using DeferredMadeHook = void (*)(const CorePtr& core);
+inline std::atomic<DeferredMadeHook> g_deferredMadeHook { nullptr };
+
 /// The first parameter of Deferred's default constructor, before the caller's file and line: keeps a `const char*`
 /// from converting to a Deferred.
 struct MadeAt { };

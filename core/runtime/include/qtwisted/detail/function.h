@@ -6,6 +6,7 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 namespace qtwisted::detail {
@@ -23,6 +24,7 @@ class UniqueFunction<R(Args...)> {
         R (*invoke)(void* self, Args&&... args);
         void (*moveTo)(void* from, void* to) noexcept; // move-constructs into `to`, destroys `from`
         void (*destroy)(void* self) noexcept;
+        const std::type_info* type; // the held callable's type (qtwisted::testing names leftovers by it)
     };
 
     template <class F>
@@ -64,9 +66,9 @@ class UniqueFunction<R(Args...)> {
     }
 
     template <class F>
-    static constexpr Ops kInlineOps { &invokeInline<F>, &moveInline<F>, &destroyInline<F> };
+    static constexpr Ops kInlineOps { &invokeInline<F>, &moveInline<F>, &destroyInline<F>, &typeid(F) };
     template <class F>
-    static constexpr Ops kHeapOps { &invokeHeap<F>, &moveHeap, &destroyHeap<F> };
+    static constexpr Ops kHeapOps { &invokeHeap<F>, &moveHeap, &destroyHeap<F>, &typeid(F) };
 
 public:
     UniqueFunction() noexcept = default;
@@ -125,6 +127,8 @@ public:
     /// The same for every UniqueFunction holding a callable of the same type (null when empty): which callable
     /// this is, for a diagnostics monitor's hot-loop rule.
     const void* typeTag() const noexcept { return m_ops; }
+    /// The held callable's type (null when empty): how qtwisted::testing names a leftover call or job.
+    const std::type_info* type() const noexcept { return m_ops ? m_ops->type : nullptr; }
 
     R operator()(Args... args) { return m_ops->invoke(m_storage, std::forward<Args>(args)...); }
 

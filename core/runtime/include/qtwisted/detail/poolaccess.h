@@ -22,6 +22,7 @@ namespace detail {
 
 class PoolState;
 class TraceSink;
+struct TestAccess;
 
 /// Where the templates of threads.h reach into a pool: submit with a cancel hook, cancel a queued job.
 struct PoolAccess {

@@ -25,6 +25,7 @@ namespace detail {
 
 class ReactorCore;
 struct TimedCall;
+struct TestAccess;
 
 /// Where threads.h reaches into a reactor.
 struct ReactorAccess {
@@ -56,6 +57,29 @@ double toSeconds(std::chrono::duration<Rep, Period> d)
 {
     return toSeconds(std::chrono::duration<double>(d).count());
 }
+
+/// The delay of Reactor::callLater() with the caller's file and line: the conversion from a number or a duration
+/// evaluates the default arguments at the caller's line (QTwisted::Testing names a leftover delayed call by it).
+struct LaterDelay {
+    LaterDelay(double s, const char* f = __builtin_FILE(), // NOLINT(google-explicit-constructor): a delay converts
+        unsigned l = __builtin_LINE())
+        : seconds(toSeconds(s))
+        , file(f)
+        , line(l)
+    {
+    }
+    template <class Rep, class Period>
+    LaterDelay(std::chrono::duration<Rep, Period> d, // NOLINT(google-explicit-constructor): a delay converts
+        const char* f = __builtin_FILE(), unsigned l = __builtin_LINE())
+        : seconds(toSeconds(d))
+        , file(f)
+        , line(l)
+    {
+    }
+    double seconds;
+    const char* file;
+    unsigned line;
+};
 
 /// Turns a trigger's return (void or any Deferred) into what the reactor waits for.
 template <class F>
