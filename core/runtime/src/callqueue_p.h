@@ -290,9 +290,11 @@ public:
     {
         std::vector<const std::type_info*> out;
         std::lock_guard lock(m_mutex);
-        out.reserve(m_incoming.size());
-        for (const Call& call : m_incoming)
-            out.push_back(call.fn.type());
+        out.reserve(m_count);
+        for (CallBlock* b = m_head; b; b = b->next) {
+            for (std::uint32_t i = 0; i < b->count; ++i)
+                out.push_back(b->calls()[i].fn.type());
+        }
         return out;
     }
 
