@@ -68,8 +68,9 @@ PoolPanel::PoolPanel(LabController& controller, QWidget* parent)
 
     m_stopReactor = new QPushButton(tr("S&top reactor"));
     m_stopReactor->setObjectName(QStringLiteral("stopReactorButton"));
-    m_stopReactor->setToolTip(tr("reactor.stop(): queued jobs are cancelled, running ones finish, the pool shuts "
-                                 "down — and Thread Lab closes with it, as a reactor cannot be restarted"));
+    m_stopReactor->setToolTip(tr("reactor.stop(): Thread Lab cancels its scenarios (sleeping jobs wake up), then the "
+                                 "pool drains its backlog — every queued job still runs, ending at once — and shuts "
+                                 "down; Thread Lab closes with it, as a reactor cannot be restarted"));
     form->addRow(m_stopReactor);
     connect(m_stopReactor, &QPushButton::clicked, this, &PoolPanel::onStopReactorClicked);
 
@@ -135,8 +136,9 @@ void PoolPanel::onStopReactorClicked()
     // Stopping cannot be undone (a reactor cannot be restarted, and Thread Lab ends with it): ask first. Window-modal
     // and asynchronous, so the recording and the timeline go on while the question is open.
     auto* confirm = new QMessageBox(QMessageBox::Warning, tr("Stop the reactor?"),
-        tr("reactor.stop(): queued jobs are cancelled, running ones finish, the pool shuts down — and Thread Lab "
-           "closes with it, as a reactor cannot be restarted."),
+        tr("reactor.stop(): Thread Lab first cancels its scenarios, so sleeping jobs wake up. The pool then drains "
+           "its backlog — every queued job still runs (ending at once) and its result is delivered — and shuts "
+           "down. Thread Lab closes with it, as a reactor cannot be restarted."),
         QMessageBox::Cancel, window());
     confirm->setObjectName(QStringLiteral("stopReactorConfirm"));
     QPushButton* stop = confirm->addButton(tr("Stop reactor"), QMessageBox::DestructiveRole);
