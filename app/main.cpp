@@ -154,6 +154,9 @@ int main(int argc, char** argv)
         QStringLiteral("list-scenarios"), QStringLiteral("List the built-in scenarios."));
     parser.addOptions({ scenarioOption, headlessOption, traceOption, csvOption, screenshotOption, screenshotAfterOption,
         failOnProblemsOption, listOption });
+    parser.addPositionalArgument(QStringLiteral("file"),
+        QStringLiteral("A saved run (a trace Thread Lab or Perfetto wrote) to open, or a scenario file to play."),
+        QStringLiteral("[file]"));
     parser.process(*app);
 
     if (parser.isSet(listOption)) {
@@ -167,6 +170,38 @@ int main(int argc, char** argv)
     }
 
     std::optional<Scenario> scenario;
+    // `thread-lab FILE`, as `hotspot perf.data` or `tracy-profiler file.tracy`: a scenario file is played, anything
+    // else is opened as a saved run (in the window, once it exists).
+    const QStringList files = parser.positionalArguments();
+    QString traceToOpen;
+    QString scenarioFileError;
+    if (files.size() > 1) {
+        err() << "thread-lab: one file at a time (got " << files.size() << ")" << Qt::endl;
+        return 2;
+    }
+    if (!files.isEmpty()) {
+        const QString& file = files.front();
+        if (parser.isSet(scenarioOption)) {
+            err() << "thread-lab: give a file or --scenario, not both" << Qt::endl;
+            return 2;
+        }
+        if (!QFileInfo(file).isFile()) {
+            err() << "thread-lab: " << file << ": no such file" << Qt::endl;
+            return 2;
+        }
+        ScenarioParseResult parsed = resolveScenario(file);
+        if (parsed) {
+            scenario = std::move(parsed.scenario);
+        } else {
+            scenarioFileError = parsed.error;
+            traceToOpen = file;
+        }
+    }
+    if (!traceToOpen.isEmpty() && parser.isSet(headlessOption)) {
+        err() << "thread-lab: " << traceToOpen << " is not a scenario (" << scenarioFileError
+              << "); --headless plays scenarios, and a saved run needs the window" << Qt::endl;
+        return 2;
+    }
     if (parser.isSet(scenarioOption)) {
         ScenarioParseResult parsed = resolveScenario(parser.value(scenarioOption));
         if (!parsed) {
@@ -279,6 +314,15 @@ int main(int argc, char** argv)
         controller.runScenario(*scenario, true);
     } else {
         window = std::make_unique<MainWindow>(controller);
+        if (!traceToOpen.isEmpty()) {
+            const QString error = window->openTrace(traceToOpen);
+            if (!error.isEmpty()) {
+                err() << "thread-lab: " << traceToOpen << " is neither a scenario (" << scenarioFileError
+                      << ") nor a saved run (" << error << ")" << Qt::endl;
+                return 2;
+            }
+            out() << "thread-lab: viewing " << traceToOpen << " (read-only)" << Qt::endl;
+        }
         window->show();
         if (scenario)
             window->runScenario(*scenario);

@@ -1,0 +1,136 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+// `thread-lab FILE`: a scenario file given that way is played, a saved run is opened, anything else is refused with a
+// message that says why (issue 18), as `hotspot perf.data` and `tracy-profiler file.tracy` open what they are given.
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+struct LabRun {
+    int exitCode = -1;
+    QString output;
+};
+
+LabRun runLab(const QStringList& arguments)
+{
+    QProcess lab;
+    lab.setProcessChannelMode(QProcess::MergedChannels);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    lab.setProcessEnvironment(env);
+    lab.start(QStringLiteral(QTWISTED_THREAD_LAB), arguments);
+    LabRun run;
+    if (!lab.waitForFinished(60000)) {
+        lab.kill();
+        lab.waitForFinished();
+        return run;
+    }
+    run.output = QString::fromUtf8(lab.readAll());
+    run.exitCode = lab.exitStatus() == QProcess::NormalExit ? lab.exitCode() : -1;
+    return run;
+}
+
+void writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+const QByteArray kScenario = R"({"name": "two-jobs", "steps": [
+    {"at": 0, "queue": {"api": "callInThread", "count": 2, "sleepMs": 5}},
+    {"at": 0, "waitIdle": {}}]})";
+
+} // namespace
+
+class TestThreadLabCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void aScenarioFileIsPlayed()
+    {
+        QTemporaryDir dir;
+        const QString scenario = dir.filePath(QStringLiteral("two.json"));
+        writeFile(scenario, kScenario);
+        const LabRun run = runLab({ scenario, QStringLiteral("--headless") });
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.output.contains(QStringLiteral("summary: 2 jobs completed")), qPrintable(run.output));
+    }
+
+    void aSavedRunOpensInTheWindow()
+    {
+        QTemporaryDir dir;
+        const QString trace = dir.filePath(QStringLiteral("run.json"));
+        const QString scenario = dir.filePath(QStringLiteral("two.json"));
+        writeFile(scenario, kScenario);
+        QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
+                            QStringLiteral("--export-trace"), trace })
+                     .exitCode,
+            0);
+        const QString shot = dir.filePath(QStringLiteral("shot.png"));
+        const LabRun run = runLab({ trace, QStringLiteral("--screenshot"), shot });
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.output.contains(QStringLiteral("viewing %1 (read-only)").arg(trace)), qPrintable(run.output));
+        QVERIFY(QFileInfo(shot).size() > 0);
+    }
+
+    void whatIsNeitherIsRefusedSayingWhy()
+    {
+        QTemporaryDir dir;
+        const QString other = dir.filePath(QStringLiteral("other.json"));
+        writeFile(other, R"({"x": 1})");
+        const LabRun run = runLab({ other });
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.output.contains(QStringLiteral("is neither a scenario")), qPrintable(run.output));
+        QVERIFY2(run.output.contains(QStringLiteral("nor a saved run (traceEvents")), qPrintable(run.output));
+
+        const QString garbage = dir.filePath(QStringLiteral("garbage.bin"));
+        writeFile(garbage, QByteArray("\x00\x01not json", 10));
+        QCOMPARE(runLab({ garbage }).exitCode, 2);
+    }
+
+    void badCombinationsAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("missing") << QStringList { QStringLiteral("/nonexistent/run.json") }
+                                 << QStringLiteral("no such file");
+        QTest::newRow("two files") << QStringList { QStringLiteral("a.json"), QStringLiteral("b.json") }
+                                   << QStringLiteral("one file at a time");
+        QTest::newRow("file and --scenario") << QStringList { QStringLiteral("a.json"), QStringLiteral("--scenario"),
+            QStringLiteral("howto-callInThread") }
+                                             << QStringLiteral("not both");
+    }
+
+    void badCombinationsAreRefused()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const LabRun run = runLab(arguments);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.output.contains(message), qPrintable(run.output));
+    }
+
+    void aSavedRunCannotBePlayedHeadless()
+    {
+        QTemporaryDir dir;
+        const QString trace = dir.filePath(QStringLiteral("run.json"));
+        const QString scenario = dir.filePath(QStringLiteral("two.json"));
+        writeFile(scenario, kScenario);
+        QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
+                            QStringLiteral("--export-trace"), trace })
+                     .exitCode,
+            0);
+        const LabRun run = runLab({ trace, QStringLiteral("--headless") });
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.output.contains(QStringLiteral("a saved run needs the window")), qPrintable(run.output));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestThreadLabCli)
+#include "tst_threadlabcli.moc"
