@@ -294,6 +294,19 @@ private Q_SLOTS:
             QCOMPARE(TraceStrings::text(job.labelId), QStringLiteral("sleep 20 ms"));
     }
 
+    /// Hovering a worker lane's header tells its full thread name (the header itself shows "worker <n>").
+    void laneHeaderTooltipIsTheFullThreadName()
+    {
+        queueAndWait(1, 5);
+        auto* view = m_window->findChild<TimelineView*>();
+        QVERIFY(view);
+        QString name;
+        for (int y = 0; y < view->height() && name.isEmpty(); y += 2)
+            name = view->laneNameAt(QPoint(10, y));
+        QVERIFY2(name.startsWith(QStringLiteral("PoolThread-qtwisted.reactor-")), qPrintable(name));
+        QVERIFY(view->laneNameAt(QPoint(view->width() - 5, view->height() / 2)).isEmpty()); // not a header
+    }
+
     void stallLessonRecordsAStall()
     {
         QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);

@@ -97,6 +97,35 @@ private Q_SLOTS:
         QVERIFY(cache.laneName(0, 1, fm) != QStringLiteral("second"));
     }
 
+    /// A lane header shows what tells lanes apart: "worker <n>" for PoolThread-<pool>-<n> (the pool's name is on
+    /// the pool strip), "<pool> · <n>" when workers of several pools share the view (the number never elided), and
+    /// any other thread's name as it is.
+    void laneHeadersShowTheWorkerNumber()
+    {
+        const QFontMetrics fm(QGuiApplication::font());
+        TraceData one;
+        one.append(
+            std::vector<TraceEvent> { created(1, 0, QStringLiteral("names"), QStringLiteral("PoolThread-names-0")),
+                created(2, 13, QStringLiteral("names"), QStringLiteral("PoolThread-names-13")) });
+        TimelineCache cache;
+        cache.sync(&one, kNoTime);
+        QCOMPARE(cache.laneName(0, 500, fm), QStringLiteral("worker 0"));
+        QCOMPARE(cache.laneName(1, 500, fm), QStringLiteral("worker 13"));
+
+        const QString longPool = QStringLiteral("a-pool-with-a-rather-long-name-indeed");
+        TraceData two;
+        two.append(std::vector<TraceEvent> { created(1, 7, longPool, QStringLiteral("PoolThread-%1-7").arg(longPool)),
+            created(2, 2, QStringLiteral("files"), QStringLiteral("PoolThread-files-2")),
+            created(3, 0, QStringLiteral("other"), QStringLiteral("main-ish thread")) });
+        TimelineCache mixed;
+        mixed.sync(&two, kNoTime);
+        const QString narrow = mixed.laneName(0, fm.horizontalAdvance(QStringLiteral("a-pool-wi · 7")), fm);
+        QVERIFY2(narrow.endsWith(QStringLiteral(" \u00b7 7")), qPrintable(narrow));
+        QVERIFY2(narrow.size() < longPool.size(), qPrintable(narrow));
+        QCOMPARE(mixed.laneName(1, 500, fm), QStringLiteral("files \u00b7 2"));
+        QCOMPARE(mixed.laneName(2, 500, fm), QStringLiteral("main-ish thread"));
+    }
+
     void aFontChangeDropsWhatWasMeasured()
     {
         QFont big = QGuiApplication::font();

@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: MIT
 #include "timelinecache_p.h"
 
+#include <QCoreApplication>
 #include <QPainter>
 #include <QPen>
+#include <QRegularExpression>
 
 #include <algorithm>
 
@@ -85,8 +87,31 @@ const QString& TimelineCache::laneName(std::int32_t lane, int width, const QFont
     if (m_laneNames.size() <= index)
         m_laneNames.resize(index + 1);
     if (m_laneNames[index].isEmpty())
-        m_laneNames[index] = fm.elidedText(m_data->lanes()[index].threadName, Qt::ElideMiddle, width);
+        m_laneNames[index] = shortLaneName(index, width, fm);
     return m_laneNames[index];
+}
+
+QString TimelineCache::shortLaneName(std::size_t index, int width, const QFontMetrics& fm) const
+{
+    // What tells lanes apart is the worker number: "PoolThread-<pool>-<n>" is shown as "worker <n>" (the pool's
+    // name is on the pool strip above), or "<pool> · <n>" when the trace has workers of several pools, the pool's
+    // name elided before the number is. The full name is the lane header's tooltip (TimelineView::event).
+    const auto lanes = m_data->lanes();
+    const QString& name = lanes[index].threadName;
+    static const QRegularExpression kWorker(QStringLiteral("^PoolThread-(.+)-(\\d+)$"));
+    const QRegularExpressionMatch m = kWorker.match(name);
+    if (!m.hasMatch())
+        return fm.elidedText(name, Qt::ElideMiddle, width);
+    const QString pool = m.captured(1);
+    const bool onePool = std::all_of(lanes.begin(), lanes.end(), [&pool](const WorkerLane& lane) {
+        return !lane.threadName.startsWith(QStringLiteral("PoolThread-"))
+            || lane.threadName.startsWith(QStringLiteral("PoolThread-%1-").arg(pool));
+    });
+    if (onePool)
+        return fm.elidedText(
+            QCoreApplication::translate("TimelineView", "worker %1").arg(m.captured(2)), Qt::ElideRight, width);
+    const QString number = QStringLiteral(" \u00b7 ") + m.captured(2);
+    return fm.elidedText(pool, Qt::ElideMiddle, std::max(0, width - fm.horizontalAdvance(number))) + number;
 }
 
 int TimelineCache::labelWidth(std::uint32_t labelId, const QFontMetrics& fm)

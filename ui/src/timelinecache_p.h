@@ -170,6 +170,8 @@ public:
 
     /// A lane's thread name elided to `width` in the font of `fm` (eliding shapes text).
     const QString& laneName(std::int32_t lane, int width, const QFontMetrics& fm);
+    /// The name a lane's header shows: "worker <n>" for PoolThread-<pool>-<n> (see the definition), elided to `width`.
+    QString shortLaneName(std::size_t index, int width, const QFontMetrics& fm) const;
     /// The width of " label" in the font of `fm`.
     int labelWidth(std::uint32_t labelId, const QFontMetrics& fm);
     /// The texts shaped in `font` for `device` (shaped again when its DPI changed).

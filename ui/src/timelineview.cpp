@@ -1024,6 +1024,20 @@ int TimelineView::jobAt(QPoint pos) const
     return find(m_data->intervalsIn(m_cache->laneOrder()[static_cast<std::size_t>(position)], t - slack, t + slack));
 }
 
+QString TimelineView::laneNameAt(QPoint pos) const
+{
+    if (!m_data)
+        return {};
+    const Layout l = layout();
+    if (pos.x() >= l.left || pos.y() < l.lanesTop || l.laneHeight <= 0)
+        return {};
+    const int position = (pos.y() - l.lanesTop) / l.laneHeight;
+    const std::vector<std::int32_t>& order = m_cache->laneOrder();
+    if (position >= l.laneCount || position >= static_cast<int>(order.size()))
+        return {};
+    return m_data->lanes()[static_cast<std::size_t>(order[static_cast<std::size_t>(position)])].threadName;
+}
+
 QString TimelineView::toolTipFor(int row) const
 {
     const JobRecord& job = m_data->jobs()[static_cast<std::size_t>(row)];
@@ -1069,8 +1083,11 @@ bool TimelineView::event(QEvent* event)
     if (event->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(event);
         const int row = jobAt(help->pos());
+        const QString laneHeader = laneNameAt(help->pos());
         if (row >= 0)
             QToolTip::showText(help->globalPos(), toolTipFor(row), this);
+        else if (!laneHeader.isEmpty())
+            QToolTip::showText(help->globalPos(), laneHeader, this);
         else
             QToolTip::showText(help->globalPos(), toolTip(), this);
         return true;

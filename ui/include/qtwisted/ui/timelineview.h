@@ -74,6 +74,8 @@ public:
     /// The tooltip of the job in TraceData::jobs() row `row` (rich text): its times, and the diagnostics findings it
     /// was part of.
     QString toolTipFor(int row) const;
+    /// The full thread name of the worker lane whose header is at `pos` (empty: none).
+    QString laneNameAt(QPoint pos) const;
 
 Q_SIGNALS:
     /// The user clicked a job (row of TraceData::jobs()) or empty space (-1).
