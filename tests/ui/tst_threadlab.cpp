@@ -322,6 +322,40 @@ private Q_SLOTS:
         QVERIFY2(longest >= 900'000'000, qPrintable(QString::number(longest)));
     }
 
+    /// When a scenario ends the view fits its run (instead of a 10 s window with the run squeezed into its first
+    /// second); Now follows again, and Fit shows the whole recording.
+    void theViewFitsARunWhenItEnds()
+    {
+        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        auto* list = find<QListWidget>("recipeList");
+        list->setCurrentItem(list->findItems(QStringLiteral("lesson-reactor-stall"), Qt::MatchExactly).front());
+        QTest::mouseClick(find<QPushButton>("runRecipeButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        auto* view = find<TimelineView>("timeline");
+        auto coversEveryJob = [&] {
+            m_controller->drain();
+            const auto jobs = m_controller->traceData().jobs();
+            if (jobs.empty())
+                return false;
+            for (const JobRecord& job : jobs) {
+                if (job.queuedNs < view->visibleStartNs() || job.endedNs > view->visibleEndNs())
+                    return false;
+            }
+            return true;
+        };
+        QVERIFY(!view->isFollowing());
+        QVERIFY(coversEveryJob());
+        const double span = static_cast<double>(view->visibleEndNs() - view->visibleStartNs()) / 1e9;
+        QVERIFY2(span < 3.0, qPrintable(QString::number(span))); // the run lasts about 1.5 s: fitted, not 10 s
+        QVERIFY(find<QPushButton>("zoomBackButton")->isEnabled());
+
+        QTest::mouseClick(find<QPushButton>("nowButton"), Qt::LeftButton);
+        QVERIFY(view->isFollowing());
+        QTest::mouseClick(find<QPushButton>("fitButton"), Qt::LeftButton);
+        QVERIFY(!view->isFollowing());
+        QVERIFY(coversEveryJob());
+    }
+
     void rangeStatisticsFollowTheSelectedRange()
     {
         // The reactor's pool pre-starts its minimum; lowering the maximum to 2 retires the rest, each when its

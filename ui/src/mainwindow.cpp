@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/inspect/scenario.h>
+#include <qtwisted/trace.h>
 #include <qtwisted/ui/jobtablepanel.h>
 #include <qtwisted/ui/launcherpanel.h>
 #include <qtwisted/ui/logpanel.h>
@@ -28,6 +29,8 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace qtwisted {
 
@@ -106,10 +109,23 @@ void MainWindow::connectController()
 {
     connect(&m_controller, &LabController::updated, this, &MainWindow::onUpdated);
     connect(&m_controller, &LabController::outputLine, m_log, &LogPanel::appendOutput);
-    connect(&m_controller, &LabController::scenarioStarted, this,
-        [this](const QString& name) { statusBar()->showMessage(tr("Running %1…").arg(name)); });
-    connect(&m_controller, &LabController::scenarioFinished, this,
-        [this](const QString& name) { statusBar()->showMessage(tr("%1 finished").arg(name), 5000); });
+    connect(&m_controller, &LabController::scenarioStarted, this, [this](const QString& name) {
+        if (m_scenariosRunning++ == 0)
+            m_scenariosStartNs = traceNow();
+        statusBar()->showMessage(tr("Running %1…").arg(name));
+    });
+    connect(&m_controller, &LabController::scenarioFinished, this, [this](const QString& name) {
+        statusBar()->showMessage(tr("%1 finished").arg(name), 5000);
+        // The run is over: show all of it, unless the user is looking elsewhere (scrolled, zoomed, paused). Zoom
+        // back or Now returns to following the newest seconds.
+        m_scenariosRunning = std::max(0, m_scenariosRunning - 1);
+        if (m_scenariosRunning == 0 && m_timeline->isFollowing() && !m_timeline->isViewPaused()) {
+            m_controller.drain();
+            const std::int64_t end = traceNow();
+            const std::int64_t margin = std::max<std::int64_t>((end - m_scenariosStartNs) / 50, 1'000'000);
+            m_timeline->zoomTo(m_scenariosStartNs - margin, end + margin);
+        }
+    });
     connect(&m_controller, &LabController::recordingChanged, this, [this](bool recording) {
         const QSignalBlocker block(m_recordAction);
         m_recordAction->setChecked(recording);

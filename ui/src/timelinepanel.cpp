@@ -33,6 +33,10 @@ TimelinePanel::TimelinePanel(LabController& controller, QWidget* parent)
     m_zoomBack->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Left));
     m_zoomBack->setToolTip(tr("Back to the view before the last range zoom (Alt+Left, or Backspace in the timeline)"));
     m_zoomBack->setEnabled(false);
+    auto* fit = new QPushButton(tr("Fit"));
+    fit->setObjectName(QStringLiteral("fitButton"));
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    fit->setToolTip(tr("Show the whole recording (Ctrl+0); Zoom back returns to the view before"));
     auto* span = new QComboBox;
     span->setObjectName(QStringLiteral("spanCombo"));
     span->setToolTip(tr("How many seconds the timeline shows"));
@@ -45,6 +49,7 @@ TimelinePanel::TimelinePanel(LabController& controller, QWidget* parent)
     bar->addStretch(1);
     bar->addWidget(new QLabel(tr("Show")));
     bar->addWidget(span);
+    bar->addWidget(fit);
     bar->addWidget(m_zoomBack);
     bar->addWidget(m_pauseView);
     bar->addWidget(m_now);
@@ -65,6 +70,10 @@ TimelinePanel::TimelinePanel(LabController& controller, QWidget* parent)
         const QSignalBlocker block(m_pauseView);
         m_pauseView->setChecked(paused);
         m_pauseView->setText(paused ? tr("Resume view") : tr("Pause view"));
+    });
+    connect(fit, &QPushButton::clicked, this, [this] {
+        m_controller.drain();
+        m_timeline->fitAll();
     });
     connect(m_zoomBack, &QPushButton::clicked, m_timeline, &TimelineView::zoomBack);
     connect(m_timeline, &TimelineView::zoomHistoryChanged, m_zoomBack, &QWidget::setEnabled);

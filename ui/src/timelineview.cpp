@@ -213,6 +213,16 @@ void TimelineView::zoomTo(std::int64_t t0, std::int64_t t1)
     Q_EMIT rangeChanged();
 }
 
+void TimelineView::fitAll()
+{
+    if (!m_data || m_data->latestNs() == kNoTime)
+        return;
+    const std::int64_t t0 = m_data->timeOrigin();
+    const std::int64_t t1 = std::max(m_data->latestNs(), t0 + 1'000'000);
+    const std::int64_t margin = (t1 - t0) / 50;
+    zoomTo(t0 - margin, t1 + margin);
+}
+
 bool TimelineView::zoomBack()
 {
     if (m_zoomHistory.empty())

@@ -4,6 +4,8 @@
 
 #include <QMainWindow>
 
+#include <cstdint>
+
 class QLabel;
 class QTabWidget;
 
@@ -77,6 +79,8 @@ private:
     PoolPanel* m_pool = nullptr;
     TimelinePanel* m_timelinePanel = nullptr;
     TimelineView* m_timeline = nullptr;
+    int m_scenariosRunning = 0; ///< scenarios started and not finished: when none is left, the view fits their run
+    std::int64_t m_scenariosStartNs = 0; ///< traceNow() when the first of them started
     RecipesPanel* m_recipes = nullptr;
     JobTablePanel* m_jobs = nullptr;
     RangeStatsPanel* m_rangeStats = nullptr;

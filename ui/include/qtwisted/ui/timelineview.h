@@ -60,6 +60,8 @@ public:
 
     /// Shows [t0, t1] (stops following); the previous view can be restored with zoomBack().
     void zoomTo(std::int64_t t0, std::int64_t t1);
+    /// zoomTo() the whole recording, from the first event to the newest (nothing recorded: does nothing).
+    void fitAll();
     /// Back to the view before the last zoomTo(); false if there is none.
     bool zoomBack();
     bool canZoomBack() const noexcept { return !m_zoomHistory.empty(); }
