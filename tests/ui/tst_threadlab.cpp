@@ -11,6 +11,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -22,6 +23,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -29,6 +31,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
 #include <QTimer>
 
 #include <algorithm>
@@ -354,6 +358,63 @@ private Q_SLOTS:
         QTest::mouseClick(find<QPushButton>("fitButton"), Qt::LeftButton);
         QVERIFY(!view->isFollowing());
         QVERIFY(coversEveryJob());
+    }
+
+    /// The Recipes list selects whatever scenario runs, however it was started.
+    void recipeSelectionFollowsWhatRuns()
+    {
+        auto* list = find<QListWidget>("recipeList");
+        QCOMPARE(list->currentItem()->text(), list->item(0)->text());
+        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        const ScenarioParseResult parsed = loadBuiltinScenario(QStringLiteral("howto-callFromThread"));
+        QVERIFY(parsed);
+        m_window->runScenario(*parsed.scenario); // as the command line does: not through the list
+        QCOMPARE(list->currentItem()->text(), QStringLiteral("howto-callFromThread"));
+        QVERIFY(find<QPlainTextEdit>("pythonSource")->toPlainText().contains(QStringLiteral("callFromThread")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    }
+
+    /// A recipe's Python and C++ are highlighted, and "Side by side…" gives them a window of their own, wide
+    /// enough to read both without scrolling sideways.
+    void recipeSourcesHaveRoomAndColour()
+    {
+        auto* list = find<QListWidget>("recipeList");
+        list->setCurrentItem(list->findItems(QStringLiteral("howto-deferToThread"), Qt::MatchExactly).front());
+        auto formatsOf = [](QPlainTextEdit* edit, const QString& word) {
+            for (QTextBlock b = edit->document()->begin(); b.isValid(); b = b.next()) {
+                const qsizetype at = b.text().indexOf(word);
+                if (at < 0)
+                    continue;
+                for (const QTextLayout::FormatRange& r : b.layout()->formats()) {
+                    if (r.start <= at && at < r.start + r.length)
+                        return r.format;
+                }
+                return QTextCharFormat();
+            }
+            return QTextCharFormat();
+        };
+        auto* python = find<QPlainTextEdit>("pythonSource");
+        QTRY_VERIFY(formatsOf(python, QStringLiteral("def ")).fontWeight() == QFont::Bold);
+        QVERIFY(formatsOf(python, QStringLiteral("deferToThread")).foreground().color().isValid());
+        QVERIFY(formatsOf(find<QPlainTextEdit>("cppSource"), QStringLiteral("deferToThread"))
+                    .foreground()
+                    .color()
+                    .isValid());
+
+        QTest::mouseClick(find<QPushButton>("recipeSideBySideButton"), Qt::LeftButton);
+        QDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("recipeSourcesDialog"))));
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        auto* left = dialog->findChild<QPlainTextEdit*>(QStringLiteral("sideBySidePython"));
+        auto* right = dialog->findChild<QPlainTextEdit*>(QStringLiteral("sideBySideCpp"));
+        QVERIFY(left && right);
+        QCOMPARE(left->toPlainText(), python->toPlainText());
+        QVERIFY(dialog->width() >= 800);
+        QVERIFY2(!left->horizontalScrollBar()->isVisible(), "the Python needs no sideways scrolling");
+        QVERIFY2(!right->horizontalScrollBar()->isVisible(), "the C++ needs no sideways scrolling");
+        if (qEnvironmentVariableIsSet("QTWISTED_SHOTS"))
+            dialog->grab().save(qEnvironmentVariable("QTWISTED_SHOTS") + QStringLiteral("/side-by-side.png"));
+        dialog->close();
     }
 
     void rangeStatisticsFollowTheSelectedRange()

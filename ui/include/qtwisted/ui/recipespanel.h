@@ -31,6 +31,8 @@ Q_SIGNALS:
 private:
     void onRecipeSelected();
     void onRunClicked();
+    /// Opens the selected recipe's Python and C++ in a window of their own (non-modal, resizable).
+    void showSideBySide();
 
     LabController& m_controller;
     QListWidget* m_recipes = nullptr;
@@ -38,6 +40,7 @@ private:
     QPlainTextEdit* m_python = nullptr;
     QPlainTextEdit* m_cpp = nullptr;
     QPushButton* m_run = nullptr;
+    QPushButton* m_sideBySide = nullptr;
 };
 
 } // namespace qtwisted
