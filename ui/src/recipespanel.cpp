@@ -170,7 +170,8 @@ void RecipesPanel::showSideBySide()
     split->setSizes({ pythonWidth, cppWidth }); // each pane as wide as its longest line, where the screen allows
     const int want = pythonWidth + cppWidth + 40;
     const QRect screen = window()->screen() ? window()->screen()->availableGeometry() : QRect(0, 0, 1400, 900);
-    dialog->resize(std::clamp(want, 800, screen.width() * 9 / 10), screen.height() * 3 / 4);
+    const int allowed = std::max(640, screen.width() * 9 / 10);
+    dialog->resize(std::min(std::max(want, 800), allowed), std::max(400, screen.height() * 3 / 4));
     dialog->show();
 }
 
