@@ -5,12 +5,14 @@
 
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/trace.h>
+#include <qtwisted/ui/timelineview.h>
 
 #include <QFontMetrics>
 #include <QGuiApplication>
 #include <QTest>
 
 using namespace qtwisted;
+using namespace Qt::StringLiterals;
 using namespace qtwisted::timeline;
 
 namespace {
@@ -124,6 +126,30 @@ private Q_SLOTS:
         QVERIFY2(narrow.size() < longPool.size(), qPrintable(narrow));
         QCOMPARE(mixed.laneName(1, 500, fm), QStringLiteral("files \u00b7 2"));
         QCOMPARE(mixed.laneName(2, 500, fm), QStringLiteral("main-ish thread"));
+    }
+
+    /// Axis labels carry the precision the zoom needs: ticks 100 µs apart at 6.21 s all read differently.
+    void tickLabelsCarryTheZoomsPrecision_data()
+    {
+        QTest::addColumn<qint64>("at");
+        QTest::addColumn<qint64>("step");
+        QTest::addColumn<QString>("label");
+        QTest::newRow("seconds, 100 us apart") << qint64 { 6'210'100'000 } << qint64 { 100'000 } << u"6.2101 s"_s;
+        QTest::newRow("seconds, 1 s apart") << qint64 { 6 * 1'000'000'000LL } << qint64 { 1'000'000'000 } << u"6 s"_s;
+        QTest::newRow("seconds, 200 ms apart") << qint64 { 1'200'000'000 } << qint64 { 200'000'000 } << u"1.2 s"_s;
+        QTest::newRow("milliseconds, 20 ms apart") << qint64 { 40'000'000 } << qint64 { 20'000'000 } << u"40 ms"_s;
+        QTest::newRow("milliseconds, 50 us apart") << qint64 { 25'050'000 } << qint64 { 50'000 } << u"25.05 ms"_s;
+        QTest::newRow("microseconds, 20 ns apart") << qint64 { 740 } << qint64 { 20 } << u"0.74 µs"_s;
+    }
+
+    void tickLabelsCarryTheZoomsPrecision()
+    {
+        QFETCH(qint64, at);
+        QFETCH(qint64, step);
+        QFETCH(QString, label);
+        QCOMPARE(TimelineView::formatTick(at, step), label);
+        // Neighbours never read the same.
+        QVERIFY(TimelineView::formatTick(at + step, step) != TimelineView::formatTick(at, step));
     }
 
     void aFontChangeDropsWhatWasMeasured()

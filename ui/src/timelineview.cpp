@@ -43,6 +43,21 @@ QString formatSeconds(double s)
 }
 } // namespace
 
+QString TimelineView::formatTick(std::int64_t sinceOriginNs, std::int64_t stepNs)
+{
+    // In the unit that suits the time, with as many decimals as the step between ticks needs: zoomed into a fraction
+    // of a millisecond at 6.21 s, the ticks read 6.2100 s, 6.2101 s, ... instead of 6.21 s each.
+    const double t = static_cast<double>(sinceOriginNs);
+    const double absT = std::abs(t);
+    const double unit = absT < 1e6 ? 1e3 : absT < 1e9 ? 1e6 : 1e9;
+    const QString suffix = absT < 1e6 ? QStringLiteral(" µs")
+        : absT < 1e9                  ? QStringLiteral(" ms")
+                                      : QStringLiteral(" s");
+    const double stepInUnit = static_cast<double>(std::max<std::int64_t>(stepNs, 1)) / unit;
+    const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(stepInUnit) - 1e-9)), 0, 9);
+    return QString::number(t / unit, 'f', decimals) + suffix;
+}
+
 TimelineView::~TimelineView() = default;
 
 void TimelineView::drawText(QPainter& p, const QRectF& r, Qt::Alignment align, const QString& text, bool small) const
@@ -352,12 +367,13 @@ void TimelineView::paintAxis(QPainter& p, const Layout& l) const
             : isFollowing() ? tr("following (%1)").arg(formatSeconds(spanSeconds()))
                             : formatSeconds(spanSeconds()),
         true);
-    for (const std::int64_t t : tickTimes(l)) {
+    const std::vector<std::int64_t> ticks = tickTimes(l);
+    const std::int64_t step = ticks.size() >= 2 ? ticks[1] - ticks[0] : l.scale.spanNs;
+    for (const std::int64_t t : ticks) {
         const double x = l.xOf(t);
         // The column a 1 px line at x covers, filled: a stroked line cost 30 times more.
         p.fillRect(QRect(gridColumn(x), kAxisHeight, 1, height() - kAxisHeight), kGrid);
-        drawText(p, QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter,
-            formatSeconds(static_cast<double>(t - origin) / 1e9), true);
+        drawText(p, QRectF(x - 45, l.axisTop, 90, kAxisHeight), Qt::AlignCenter, formatTick(t - origin, step), true);
     }
 }
 

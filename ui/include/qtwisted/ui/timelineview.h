@@ -76,6 +76,9 @@ public:
     /// The tooltip of the job in TraceData::jobs() row `row` (rich text): its times, and the diagnostics findings it
     /// was part of.
     QString toolTipFor(int row) const;
+    /// An axis tick's label: `sinceOriginNs` in µs, ms or s, with the decimals that ticks `stepNs` apart need to
+    /// read differently.
+    static QString formatTick(std::int64_t sinceOriginNs, std::int64_t stepNs);
     /// The full thread name of the worker lane whose header is at `pos` (empty: none).
     QString laneNameAt(QPoint pos) const;
 
