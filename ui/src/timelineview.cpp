@@ -47,7 +47,7 @@ QString TimelineView::formatTick(std::int64_t sinceOriginNs, std::int64_t stepNs
 {
     // In the unit that suits the time, with as many decimals as the step between ticks needs: zoomed into a fraction
     // of a millisecond at 6.21 s, the ticks read 6.2100 s, 6.2101 s, ... instead of 6.21 s each.
-    const double t = static_cast<double>(sinceOriginNs);
+    const auto t = static_cast<double>(sinceOriginNs);
     const double absT = std::abs(t);
     const double unit = absT < 1e6 ? 1e3 : absT < 1e9 ? 1e6 : 1e9;
     const QString suffix = absT < 1e6 ? QStringLiteral(" µs")
