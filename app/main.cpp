@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <qtwisted/diagnostics.h>
 #include <qtwisted/inspect/labcontroller.h>
+#include <qtwisted/inspect/runcomparison.h>
 #include <qtwisted/inspect/scenario.h>
 #include <qtwisted/inspect/traceexport.h>
 #include <qtwisted/reactor.h>
@@ -43,7 +44,8 @@ QTextStream& err()
 bool wantsNoWindow(int argc, char** argv)
 {
     for (int i = 1; i < argc; ++i) {
-        for (const char* option : { "--headless", "--list-scenarios", "--help", "-h", "--help-all", "--version", "-v" })
+        for (const char* option :
+            { "--headless", "--list-scenarios", "--compare", "--help", "-h", "--help-all", "--version", "-v" })
             if (std::strcmp(argv[i], option) == 0)
                 return true;
     }
@@ -74,6 +76,29 @@ ScenarioParseResult resolveScenario(const QString& nameOrPath)
         return r;
     }
     return loadBuiltinScenario(nameOrPath);
+}
+
+/// Reads a saved run for --compare; the error says which file and why.
+std::optional<TraceData> readRun(const QString& path, QString& error)
+{
+    QFile file(path);
+    if (file.size() > kMaxTraceImportBytes) {
+        error = QStringLiteral("%1: the file is %2 bytes, more than the limit of %3")
+                    .arg(path)
+                    .arg(file.size())
+                    .arg(kMaxTraceImportBytes);
+        return std::nullopt;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    TraceImport imported = importChromeTrace(file.readAll());
+    if (!imported.data) {
+        error = QStringLiteral("%1: not a saved run (%2)").arg(path, imported.error);
+        return std::nullopt;
+    }
+    return std::move(imported.data);
 }
 
 /// After a scenario ends, how long to wait before exporting: a few of the monitor's 25 ms samples, so that a finding
@@ -150,10 +175,14 @@ int main(int argc, char** argv)
     const QCommandLineOption failOnProblemsOption(QStringLiteral("fail-on-problems"),
         QStringLiteral("With --headless: exit with status 3 when the diagnostics monitor reported any warning or "
                        "critical finding (the summary lists every finding)."));
+    const QCommandLineOption compareOption(QStringLiteral("compare"),
+        QStringLiteral("Compare two saved runs, A and B (--compare A.json B.json): makespan, throughput, wait and run "
+                       "p50/p95, busy %, peak backlog, each with B / A. Prints the table and exits."),
+        QStringLiteral("A.json"));
     const QCommandLineOption listOption(
         QStringLiteral("list-scenarios"), QStringLiteral("List the built-in scenarios."));
     parser.addOptions({ scenarioOption, headlessOption, traceOption, csvOption, screenshotOption, screenshotAfterOption,
-        failOnProblemsOption, listOption });
+        failOnProblemsOption, listOption, compareOption });
     parser.addPositionalArgument(QStringLiteral("file"),
         QStringLiteral("A saved run (a trace Thread Lab or Perfetto wrote) to open, or a scenario file to play."),
         QStringLiteral("[file]"));
@@ -165,6 +194,27 @@ int main(int argc, char** argv)
             out() << name.leftJustified(32)
                   << (s ? s.scenario->description.section(QStringLiteral(". "), 0, 0) : s.error) << '\n';
         }
+        out().flush();
+        return 0;
+    }
+
+    if (parser.isSet(compareOption)) {
+        const QStringList rest = parser.positionalArguments();
+        if (rest.size() != 1) {
+            err() << "thread-lab: --compare takes two saved runs: --compare A.json B.json" << Qt::endl;
+            return 2;
+        }
+        const QString pathA = parser.value(compareOption);
+        const QString& pathB = rest.front();
+        QString error;
+        const std::optional<TraceData> a = readRun(pathA, error);
+        const std::optional<TraceData> b = a ? readRun(pathB, error) : std::nullopt;
+        if (!a || !b) {
+            err() << "thread-lab: " << error << Qt::endl;
+            return 2;
+        }
+        out() << compareRunsTable(
+            summarizeRun(*a), summarizeRun(*b), QFileInfo(pathA).fileName(), QFileInfo(pathB).fileName());
         out().flush();
         return 0;
     }

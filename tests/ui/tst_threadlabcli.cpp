@@ -116,6 +116,33 @@ private Q_SLOTS:
         QVERIFY2(run.output.contains(message), qPrintable(run.output));
     }
 
+    /// --compare A.json B.json prints the comparison table of two saved runs, headless.
+    void comparesTwoSavedRuns()
+    {
+        QTemporaryDir dir;
+        const QString scenario = dir.filePath(QStringLiteral("two.json"));
+        writeFile(scenario, kScenario);
+        const QString a = dir.filePath(QStringLiteral("a.json"));
+        const QString b = dir.filePath(QStringLiteral("b.json"));
+        for (const QString& out : { a, b }) {
+            QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
+                                QStringLiteral("--export-trace"), out })
+                         .exitCode,
+                0);
+        }
+        const LabRun run = runLab({ QStringLiteral("--compare"), a, b });
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.output.contains(QStringLiteral("a.json")) && run.output.contains(QStringLiteral("b.json")),
+            qPrintable(run.output));
+        const QString jobs = run.output.split(QLatin1Char('\n')).filter(QStringLiteral("jobs ")).front();
+        QVERIFY2(jobs.simplified() == QStringLiteral("jobs 2 2 1.00x"), qPrintable(jobs));
+
+        QCOMPARE(runLab({ QStringLiteral("--compare"), a }).exitCode, 2);
+        const LabRun bad = runLab({ QStringLiteral("--compare"), a, scenario });
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.output.contains(QStringLiteral("not a saved run")), qPrintable(bad.output));
+    }
+
     void aSavedRunCannotBePlayedHeadless()
     {
         QTemporaryDir dir;

@@ -1,0 +1,31 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <qtwisted/inspect/tracedata.h>
+
+#include <QString>
+
+#include <cstdint>
+
+namespace qtwisted {
+
+/// What two runs are compared on (`thread-lab --compare A.json B.json`): the pool jobs of a recorded run, from the
+/// first job queued to the last job ended.
+struct RunSummary {
+    std::int64_t jobs = 0; ///< pool jobs that ended (finished or failed)
+    std::int64_t makespanNs = 0; ///< first queued to last ended (0: no job ended)
+    double throughputPerSecond = 0; ///< jobs / makespan
+    std::int64_t waitP50Ns = 0, waitP95Ns = 0; ///< time in the queue
+    std::int64_t runP50Ns = 0, runP95Ns = 0; ///< run time
+    double busyPercent = 0; ///< the workers' mean busy share of the makespan
+    std::int64_t peakBacklog = 0; ///< most jobs waiting at once (the first pool's)
+};
+
+/// Summarises a run (TraceData::stats() over its makespan).
+RunSummary summarizeRun(const TraceData& data);
+
+/// A plain-text table of two runs: one row per measure, each run's value and B ÷ A.
+QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString& nameA, const QString& nameB);
+
+} // namespace qtwisted

@@ -1,0 +1,93 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include <qtwisted/inspect/runcomparison.h>
+
+#include <QStringList>
+
+#include <algorithm>
+#include <limits>
+
+namespace qtwisted {
+
+RunSummary summarizeRun(const TraceData& data)
+{
+    RunSummary s;
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    for (const JobRecord& job : data.jobs()) {
+        if (job.lane == JobRecord::kReactorLane || job.api == ApiKind::CallFromThread)
+            continue; // the pool's jobs only: what a pool's makespan and waits are about
+        if (job.status != JobStatus::Finished && job.status != JobStatus::Failed)
+            continue;
+        ++s.jobs;
+        first = std::min(first, job.queuedNs != kNoTime ? job.queuedNs : job.startedNs);
+        last = std::max(last, job.endedNs);
+    }
+    if (s.jobs == 0 || last <= first)
+        return s;
+    s.makespanNs = last - first;
+    s.throughputPerSecond = static_cast<double>(s.jobs) / (static_cast<double>(s.makespanNs) / 1e9);
+    const RangeStats r = data.stats(first, last);
+    s.waitP50Ns = r.wait.p50Ns;
+    s.waitP95Ns = r.wait.p95Ns;
+    s.runP50Ns = r.run.p50Ns;
+    s.runP95Ns = r.run.p95Ns;
+    if (!r.lanes.empty()) {
+        double sum = 0;
+        for (const LaneStats& lane : r.lanes)
+            sum += lane.busyPercent;
+        s.busyPercent = sum / static_cast<double>(r.lanes.size());
+    }
+    if (!data.pools().empty())
+        s.peakBacklog = std::max<std::int64_t>(0, data.pools().front().backlog.maxIn(first, last));
+    return s;
+}
+
+QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString& nameA, const QString& nameB)
+{
+    auto ms = [](std::int64_t ns) -> QString {
+        return QString::number(static_cast<double>(ns) / 1e6, 'f', 2) + QStringLiteral(" ms");
+    };
+    auto ratio = [](double x, double y) -> QString {
+        return x > 0 ? QString::number(y / x, 'f', 2) + QStringLiteral("x") : QStringLiteral("-");
+    };
+    struct Row {
+        QString name;
+        QString a, b, ratio;
+    };
+    const Row rows[] = {
+        { QStringLiteral("jobs"), QString::number(a.jobs), QString::number(b.jobs),
+            ratio(static_cast<double>(a.jobs), static_cast<double>(b.jobs)) },
+        { QStringLiteral("makespan"), ms(a.makespanNs), ms(b.makespanNs),
+            ratio(static_cast<double>(a.makespanNs), static_cast<double>(b.makespanNs)) },
+        { QStringLiteral("throughput"), QString::number(a.throughputPerSecond, 'f', 1) + QStringLiteral(" jobs/s"),
+            QString::number(b.throughputPerSecond, 'f', 1) + QStringLiteral(" jobs/s"),
+            ratio(a.throughputPerSecond, b.throughputPerSecond) },
+        { QStringLiteral("wait p50"), ms(a.waitP50Ns), ms(b.waitP50Ns),
+            ratio(static_cast<double>(a.waitP50Ns), static_cast<double>(b.waitP50Ns)) },
+        { QStringLiteral("wait p95"), ms(a.waitP95Ns), ms(b.waitP95Ns),
+            ratio(static_cast<double>(a.waitP95Ns), static_cast<double>(b.waitP95Ns)) },
+        { QStringLiteral("run p50"), ms(a.runP50Ns), ms(b.runP50Ns),
+            ratio(static_cast<double>(a.runP50Ns), static_cast<double>(b.runP50Ns)) },
+        { QStringLiteral("run p95"), ms(a.runP95Ns), ms(b.runP95Ns),
+            ratio(static_cast<double>(a.runP95Ns), static_cast<double>(b.runP95Ns)) },
+        { QStringLiteral("busy"), QString::number(a.busyPercent, 'f', 1) + QStringLiteral(" %"),
+            QString::number(b.busyPercent, 'f', 1) + QStringLiteral(" %"), ratio(a.busyPercent, b.busyPercent) },
+        { QStringLiteral("peak backlog"), QString::number(a.peakBacklog), QString::number(b.peakBacklog),
+            ratio(static_cast<double>(a.peakBacklog), static_cast<double>(b.peakBacklog)) },
+    };
+    const int w0 = 14;
+    int w1 = std::max<int>(20, static_cast<int>(nameA.size()));
+    int w2 = std::max<int>(20, static_cast<int>(nameB.size()));
+    QStringList lines;
+    lines << QStringLiteral("%1 %2 %3 %4")
+                 .arg(QStringLiteral("measure"), -w0)
+                 .arg(nameA, -w1)
+                 .arg(nameB, -w2)
+                 .arg(QStringLiteral("B / A"));
+    for (const Row& r : rows)
+        lines << QStringLiteral("%1 %2 %3 %4").arg(r.name, -w0).arg(r.a, -w1).arg(r.b, -w2).arg(r.ratio);
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+} // namespace qtwisted
