@@ -140,6 +140,8 @@ private Q_SLOTS:
         QTest::newRow("milliseconds, 20 ms apart") << qint64 { 40'000'000 } << qint64 { 20'000'000 } << u"40 ms"_s;
         QTest::newRow("milliseconds, 50 us apart") << qint64 { 25'050'000 } << qint64 { 50'000 } << u"25.05 ms"_s;
         QTest::newRow("microseconds, 20 ns apart") << qint64 { 740 } << qint64 { 20 } << u"0.74 µs"_s;
+        QTest::newRow("zero, 1 s apart") << qint64 { 0 } << qint64 { 1'000'000'000 } << u"0 s"_s;
+        QTest::newRow("zero, 200 ms apart") << qint64 { 0 } << qint64 { 200'000'000 } << u"0 ms"_s;
     }
 
     void tickLabelsCarryTheZoomsPrecision()

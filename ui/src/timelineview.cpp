@@ -48,7 +48,8 @@ QString TimelineView::formatTick(std::int64_t sinceOriginNs, std::int64_t stepNs
     // In the unit that suits the time, with as many decimals as the step between ticks needs: zoomed into a fraction
     // of a millisecond at 6.21 s, the ticks read 6.2100 s, 6.2101 s, ... instead of 6.21 s each.
     const auto t = static_cast<double>(sinceOriginNs);
-    const double absT = std::abs(t);
+    // The unit of the larger of the time and the step: the tick at 0 of a view 1 s per tick reads "0 s", not "0 µs".
+    const double absT = std::max(std::abs(t), static_cast<double>(stepNs));
     const double unit = absT < 1e6 ? 1e3 : absT < 1e9 ? 1e6 : 1e9;
     const QString suffix = absT < 1e6 ? QStringLiteral(" µs")
         : absT < 1e9                  ? QStringLiteral(" ms")
