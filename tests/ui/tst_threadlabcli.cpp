@@ -47,6 +47,20 @@ const QByteArray kScenario = R"({"name": "two-jobs", "steps": [
     {"at": 0, "queue": {"api": "callInThread", "count": 2, "sleepMs": 5}},
     {"at": 0, "waitIdle": {}}]})";
 
+/// Plays kScenario headless (the scenario file is written into `dir`) and exports its trace to `trace`.
+bool recordRun(const QTemporaryDir& dir, const QString& trace)
+{
+    const QString scenario = dir.filePath(QStringLiteral("two.json"));
+    QFile f(scenario);
+    if (!f.open(QIODevice::WriteOnly) || f.write(kScenario) != kScenario.size())
+        return false;
+    f.close();
+    return runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
+                      QStringLiteral("--export-trace"), trace })
+               .exitCode
+        == 0;
+}
+
 } // namespace
 
 class TestThreadLabCli : public QObject {
@@ -66,12 +80,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString trace = dir.filePath(QStringLiteral("run.json"));
-        const QString scenario = dir.filePath(QStringLiteral("two.json"));
-        writeFile(scenario, kScenario);
-        QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
-                            QStringLiteral("--export-trace"), trace })
-                     .exitCode,
-            0);
+        QVERIFY(recordRun(dir, trace));
         const QString shot = dir.filePath(QStringLiteral("shot.png"));
         const LabRun run = runLab({ trace, QStringLiteral("--screenshot"), shot });
         QCOMPARE(run.exitCode, 0);
@@ -124,12 +133,8 @@ private Q_SLOTS:
         writeFile(scenario, kScenario);
         const QString a = dir.filePath(QStringLiteral("a.json"));
         const QString b = dir.filePath(QStringLiteral("b.json"));
-        for (const QString& out : { a, b }) {
-            QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
-                                QStringLiteral("--export-trace"), out })
-                         .exitCode,
-                0);
-        }
+        for (const QString& out : { a, b })
+            QVERIFY(recordRun(dir, out));
         const LabRun run = runLab({ QStringLiteral("--compare"), a, b });
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.output.contains(QStringLiteral("a.json")) && run.output.contains(QStringLiteral("b.json")),
@@ -147,12 +152,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString trace = dir.filePath(QStringLiteral("run.json"));
-        const QString scenario = dir.filePath(QStringLiteral("two.json"));
-        writeFile(scenario, kScenario);
-        QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), scenario,
-                            QStringLiteral("--export-trace"), trace })
-                     .exitCode,
-            0);
+        QVERIFY(recordRun(dir, trace));
         const LabRun run = runLab({ trace, QStringLiteral("--headless") });
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.output.contains(QStringLiteral("a saved run needs the window")), qPrintable(run.output));
