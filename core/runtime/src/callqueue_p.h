@@ -199,31 +199,10 @@ public:
     /// Throws std::bad_alloc (nothing queued or counted then) when the queue needs a block and none can be mapped.
     Admission push(Call&& call)
     {
-        bool wake = false;
-        CallBlock* spare = nullptr; // mapped outside the lock, when the queue had no block to spare
-        Admission result = Admission::Queued;
-        {
-            std::unique_lock lock(m_mutex);
-            for (;;) {
-                if (const Admission refusal = refusalLocked(call.counted, false); refusal != Admission::Queued) {
-                    result = refusal;
-                    break;
-                }
-                if (roomLocked(spare)) {
-                    m_submitted += call.counted ? 1U : 0U;
-                    wake = enqueueLocked(std::move(call));
-                    break;
-                }
-                lock.unlock();
-                spare = CallBlock::allocate();
-                lock.lock();
-            }
-        }
-        if (spare)
-            giveBack(spare);
-        if (wake)
-            postWake();
-        return result;
+        return admit(call.counted, false, [&] {
+            m_submitted += call.counted ? 1U : 0U;
+            return enqueueLocked(std::move(call));
+        });
     }
 
     /// Queues a counted call whose caller blocks on `blocked` until it is answered, and registers the caller, to be
@@ -231,37 +210,16 @@ public:
     /// Sets `blocked->answerSoon` when the call is alone in the queue.
     Admission pushBlocking(Call&& call, const std::shared_ptr<BlockingCallBase>& blocked)
     {
-        bool wake = false;
-        CallBlock* spare = nullptr;
-        Admission result = Admission::Queued;
-        {
-            std::unique_lock lock(m_mutex);
-            for (;;) {
-                if (refusalLocked(true, true) != Admission::Queued) {
-                    result = Admission::Refused;
-                    break;
-                }
-                if (roomLocked(spare)) {
-                    ++m_submitted;
-                    if (m_blocked.size() >= m_compactAt)
-                        compactBlockedLocked();
-                    m_blocked.push_back(blocked);
-                    wake = enqueueLocked(std::move(call));
-                    // Alone in the queue, the call is likely answered within microseconds: worth polling for
-                    // (wait()).
-                    blocked->answerSoon = m_count == 1;
-                    break;
-                }
-                lock.unlock();
-                spare = CallBlock::allocate();
-                lock.lock();
-            }
-        }
-        if (spare)
-            giveBack(spare);
-        if (wake)
-            postWake();
-        return result;
+        return admit(true, true, [&] {
+            ++m_submitted;
+            if (m_blocked.size() >= m_compactAt)
+                compactBlockedLocked();
+            m_blocked.push_back(blocked);
+            const bool wake = enqueueLocked(std::move(call));
+            // Alone in the queue, the call is likely answered within microseconds: worth polling for (wait()).
+            blocked->answerSoon = m_count == 1;
+            return wake;
+        });
     }
 
     /// The reactor is going away: returns once no thread is between deciding to post a wake event and posting it,
@@ -357,6 +315,38 @@ public:
     void closeDiscarding();
 
 private:
+    /// The admission both pushes share: under the lock, refuse (refusalLocked()) or make room (roomLocked(), mapping
+    /// a block outside the lock when none is kept) and run `enqueue` (returns whether to post the wake event); then
+    /// give back an unused block and post the wake event, both outside the lock.
+    template <class Enqueue>
+    Admission admit(bool counted, bool blocking, Enqueue&& enqueue)
+    {
+        bool wake = false;
+        CallBlock* spare = nullptr; // mapped outside the lock, when the queue had no block to spare
+        Admission result = Admission::Queued;
+        {
+            std::unique_lock lock(m_mutex);
+            for (;;) {
+                if (const Admission refusal = refusalLocked(counted, blocking); refusal != Admission::Queued) {
+                    result = refusal;
+                    break;
+                }
+                if (roomLocked(spare)) {
+                    wake = enqueue();
+                    break;
+                }
+                lock.unlock();
+                spare = CallBlock::allocate();
+                lock.lock();
+            }
+        }
+        if (spare)
+            giveBack(spare);
+        if (wake)
+            postWake();
+        return result;
+    }
+
     /// Whether a call would be refused (Refused / Dropped, counting it) or may be queued (Queued, nothing counted).
     Admission refusalLocked(bool counted, bool blocking) noexcept
     {
