@@ -29,6 +29,7 @@
 
 #ifdef Q_OS_LINUX
 #include <pthread.h>
+#include <ctime>
 #endif
 
 namespace qtwisted {
@@ -81,6 +82,31 @@ std::optional<bool> onCpu(int tid)
     return std::nullopt;
 #endif
 }
+
+/// CPU time a thread has used, from its CPU-time clock (a clockid_t); nullopt when unknown.
+std::optional<std::int64_t> cpuTimeNs(int cpuClock)
+{
+#ifdef Q_OS_LINUX
+    if (cpuClock == 0)
+        return std::nullopt;
+    timespec ts {};
+    if (clock_gettime(static_cast<clockid_t>(cpuClock), &ts) != 0)
+        return std::nullopt;
+    return std::int64_t { ts.tv_sec } * 1'000'000'000 + ts.tv_nsec;
+#else
+    Q_UNUSED(cpuClock);
+    return std::nullopt;
+#endif
+}
+
+/// A worker's CPU time at the last sample, and the share of the time between the last two samples it spent on a
+/// CPU (-1: not known yet).
+struct CpuMark {
+    int tid = 0;
+    std::int64_t cpuNs = 0;
+    std::int64_t atNs = 0;
+    double share = -1;
+};
 
 QString ms(std::int64_t ns)
 {
@@ -228,6 +254,9 @@ public:
         std::int64_t lastStartNs = 0;
         // queue waits over the window, and the ongoing findings by label (0: the whole pool)
         std::deque<WaitSample> waits;
+        // CPU time of its busy workers by index, to tell on a CPU from waiting in the kernel over a whole sample
+        // interval rather than at one instant (a worker sleeping 10 ms per job is on a CPU between its jobs)
+        std::map<int, CpuMark> cpu;
         std::map<std::uint32_t, quint64> queueWait;
         std::map<std::uint32_t, std::int64_t> queueWaitP95;
         // long-running jobs: job id -> finding id
@@ -566,9 +595,40 @@ public:
         hotTag = tag;
     }
 
+    /// Updates the CPU-time marks of the pool's busy workers (those that run a job and are not blocked).
+    static void sampleCpu(PoolWatch& p, std::int64_t now)
+    {
+        std::map<int, CpuMark> next;
+        for (const WorkerSample& w : p.snap.workersNow) {
+            if (!w.running || w.blocked)
+                continue;
+            const auto cpuNs = cpuTimeNs(w.cpuClock);
+            if (!cpuNs)
+                continue;
+            CpuMark mark { w.tid, *cpuNs, now, -1 };
+            const auto before = p.cpu.find(w.index);
+            if (before != p.cpu.end() && before->second.tid == w.tid && now > before->second.atNs)
+                mark.share = static_cast<double>(*cpuNs - before->second.cpuNs)
+                    / static_cast<double>(now - before->second.atNs);
+            next.emplace(w.index, mark);
+        }
+        p.cpu.swap(next);
+    }
+
+    /// Whether a busy worker is on a CPU: by the share of the last sample interval it ran (a third or more), or,
+    /// before there are two samples, by what the kernel says it does now.
+    static std::optional<bool> workerOnCpu(const PoolWatch& p, const WorkerSample& w)
+    {
+        const auto mark = p.cpu.find(w.index);
+        if (mark != p.cpu.end() && mark->second.tid == w.tid && mark->second.share >= 0)
+            return mark->second.share >= 1.0 / 3.0;
+        return onCpu(w.tid);
+    }
+
     void checkPool(PoolWatch& p, std::int64_t now)
     {
         const PoolSnapshot& s = p.snap;
+        sampleCpu(p, now);
         if (s.startedJobs != p.lastStartedJobs || p.lastStartNs == 0) {
             p.lastStartedJobs = s.startedJobs;
             p.lastStartNs = now;
@@ -733,7 +793,7 @@ public:
             for (const WorkerSample& w : s.workersNow) {
                 if (!w.running || w.blocked)
                     continue;
-                if (const auto cpu = onCpu(w.tid))
+                if (const auto cpu = workerOnCpu(p, w))
                     ++(*cpu ? onCpuNow : waitingNow);
             }
             const QString doing = onCpuNow + waitingNow == 0

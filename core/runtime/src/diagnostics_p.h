@@ -64,6 +64,7 @@ struct WorkerSample {
     std::uint32_t label = 0;
     std::int64_t startedNs = 0;
     int tid = 0; ///< the kernel's thread id (Linux), 0 if unknown
+    int cpuClock = 0; ///< the thread's CPU-time clock (a clockid_t, Linux), 0 if unknown
 };
 
 /// One job's wait in the backlog.

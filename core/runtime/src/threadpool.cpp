@@ -69,6 +69,7 @@ struct Worker {
     std::uint32_t label = 0;
     std::int64_t startedNs = 0;
     int tid = 0; // the kernel's id of its thread (Linux)
+    int cpuClock = 0; // its CPU-time clock (a clockid_t), for a monitor's "on a CPU or waiting" (Linux)
 };
 
 /// Wait samples a pool keeps between two snapshots of its monitor (the oldest half goes past this).
@@ -318,10 +319,14 @@ public:
 #ifdef Q_OS_LINUX
         pthread_setname_np(pthread_self(), threadName.right(15).toUtf8().constData());
         const int tid = static_cast<int>(::gettid());
+        clockid_t cpuClock = 0;
+        if (pthread_getcpuclockid(pthread_self(), &cpuClock) != 0)
+            cpuClock = 0;
 #endif
         std::unique_lock lock(m_mutex);
 #ifdef Q_OS_LINUX
         w->tid = tid;
+        w->cpuClock = static_cast<int>(cpuClock);
         m_workerTids.push_back(tid);
 #endif
         if (!w->dispatched) {
@@ -773,8 +778,8 @@ public:
             out.queuedHead.push_back(m_backlog[k].id);
         out.workersNow.clear();
         for (const Worker* w : m_allWorkers) {
-            out.workersNow.push_back(WorkerSample {
-                w->index, w->running, w->blocked, w->expectedLong, w->jobId, w->label, w->startedNs, w->tid });
+            out.workersNow.push_back(WorkerSample { w->index, w->running, w->blocked, w->expectedLong, w->jobId,
+                w->label, w->startedNs, w->tid, w->cpuClock });
         }
         out.waits.clear();
         out.waits.swap(m_waits);
