@@ -28,8 +28,8 @@
 #include <vector>
 
 #ifdef Q_OS_LINUX
-#include <pthread.h>
 #include <ctime>
+#include <pthread.h>
 #endif
 
 namespace qtwisted {
