@@ -143,6 +143,23 @@ bool writeExport(const QString& path, bool (*write)(const TraceData&, QIODevice&
     return true;
 }
 
+/// Why an output file cannot be written there (empty: it can): checked before a scenario plays, so that a typo in a
+/// path does not cost the whole run. QSaveFile writes a temporary file beside the target, so the folder must take one.
+QString outputProblem(const QString& path)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        return QStringLiteral("%1 is a folder").arg(path);
+    const QFileInfo dir(info.absolutePath());
+    if (!dir.exists())
+        return QStringLiteral("the folder %1 does not exist").arg(dir.filePath());
+    if (!dir.isDir() || !dir.isWritable())
+        return QStringLiteral("the folder %1 cannot be written").arg(dir.filePath());
+    if (info.exists() && !info.isWritable())
+        return QStringLiteral("%1 exists and cannot be overwritten").arg(path);
+    return {};
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -281,6 +298,16 @@ int main(int argc, char** argv)
     if (headless && parser.isSet(screenshotOption)) {
         err() << "thread-lab: --screenshot needs a window (drop --headless)" << Qt::endl;
         return 2;
+    }
+    for (const QCommandLineOption* output : { &traceOption, &csvOption, &screenshotOption }) {
+        if (!parser.isSet(*output))
+            continue;
+        const QString problem = outputProblem(parser.value(*output));
+        if (!problem.isEmpty()) {
+            err() << "thread-lab: --" << output->names().constFirst() << ": " << problem << " (nothing was run)"
+                  << Qt::endl;
+            return 2;
+        }
     }
 
     // Embedded mode: the reactor is never run(); it starts when app.exec() spins and shuts down (draining the pool)

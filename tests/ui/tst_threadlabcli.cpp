@@ -148,6 +148,33 @@ private Q_SLOTS:
         QVERIFY2(bad.output.contains(QStringLiteral("not a saved run")), qPrintable(bad.output));
     }
 
+    /// An output that cannot be written is refused before the scenario plays, not after it (issue 18).
+    void anUnwritableOutputIsRefusedBeforeTheRun_data()
+    {
+        QTest::addColumn<QString>("option");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("trace, no folder")
+            << QStringLiteral("--export-trace") << QStringLiteral("/nonexistent/folder/t.json")
+            << QStringLiteral("the folder /nonexistent/folder does not exist");
+        QTest::newRow("csv, a folder") << QStringLiteral("--export-csv") << QDir::tempPath()
+                                       << QStringLiteral("is a folder");
+    }
+
+    void anUnwritableOutputIsRefusedBeforeTheRun()
+    {
+        QFETCH(QString, option);
+        QFETCH(QString, path);
+        QFETCH(QString, message);
+        const LabRun run = runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"),
+            QStringLiteral("lesson-resize-under-load"), option, path });
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.output.contains(message) && run.output.contains(QStringLiteral("nothing was run")),
+            qPrintable(run.output));
+        QVERIFY2(!run.output.contains(QStringLiteral("summary:")) && !run.output.contains(QStringLiteral("jobs ended")),
+            qPrintable(run.output));
+    }
+
     void aSavedRunCannotBePlayedHeadless()
     {
         QTemporaryDir dir;
