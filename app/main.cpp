@@ -7,6 +7,7 @@
 #include <qtwisted/inspect/traceexport.h>
 #include <qtwisted/reactor.h>
 #include <qtwisted/ui/mainwindow.h>
+#include <qtwisted/ui/twistedrunner.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -196,13 +197,17 @@ int main(int argc, char** argv)
         QStringLiteral("Compare two saved runs, A and B (--compare A.json B.json): makespan, throughput, wait and run "
                        "p50/p95, busy %, peak backlog, each with B / A. Prints the table and exits."),
         QStringLiteral("A.json"));
+    const QCommandLineOption twistedOption(QStringLiteral("twisted"),
+        QStringLiteral("With a window: play each scenario in real Twisted (python3-twisted) as well, and show both "
+                       "runs compared (Compare → Run in Twisted too)."));
     const QCommandLineOption listOption(
         QStringLiteral("list-scenarios"), QStringLiteral("List the built-in scenarios."));
     parser.addOptions({ scenarioOption, headlessOption, traceOption, csvOption, screenshotOption, screenshotAfterOption,
-        failOnProblemsOption, listOption, compareOption });
+        failOnProblemsOption, listOption, compareOption, twistedOption });
     parser.addPositionalArgument(QStringLiteral("file"),
-        QStringLiteral("A saved run (a trace Thread Lab or Perfetto wrote) to open, or a scenario file to play."),
-        QStringLiteral("[file]"));
+        QStringLiteral("A saved run (a trace Thread Lab or Perfetto wrote) to open, or a scenario file to play; a "
+                       "second saved run is drawn below the first on the same time axis, compared."),
+        QStringLiteral("[file [file]]"));
     parser.process(*app);
 
     if (parser.isSet(listOption)) {
@@ -230,8 +235,15 @@ int main(int argc, char** argv)
             err() << "thread-lab: " << error << Qt::endl;
             return 2;
         }
-        out() << compareRunsTable(
-            summarizeRun(*a), summarizeRun(*b), QFileInfo(pathA).fileName(), QFileInfo(pathB).fileName());
+        const RunSummary summaryA = summarizeRun(*a);
+        const RunSummary summaryB = summarizeRun(*b);
+        for (const auto& [path, summary] : { std::pair { pathA, summaryA }, std::pair { pathB, summaryB } }) {
+            if (summary.jobs == 0) {
+                err() << "thread-lab: " << path << ": an empty run (no pool job ended): nothing to compare" << Qt::endl;
+                return 2;
+            }
+        }
+        out() << compareRunsTable(summaryA, summaryB, QFileInfo(pathA).fileName(), QFileInfo(pathB).fileName());
         out().flush();
         return 0;
     }
@@ -241,12 +253,29 @@ int main(int argc, char** argv)
     // else is opened as a saved run (in the window, once it exists).
     const QStringList files = parser.positionalArguments();
     QString traceToOpen;
+    QString traceToCompare; // `thread-lab A.json B.json`: A opened, B drawn below it on the same axis
     QString scenarioFileError;
-    if (files.size() > 1) {
-        err() << "thread-lab: one file at a time (got " << files.size() << ")" << Qt::endl;
+    if (files.size() > 2) {
+        err() << "thread-lab: at most two files: a saved run, or two to compare (got " << files.size() << ")"
+              << Qt::endl;
         return 2;
     }
-    if (!files.isEmpty()) {
+    if (files.size() == 2) {
+        for (const QString& file : files) {
+            if (!QFileInfo(file).isFile()) {
+                err() << "thread-lab: " << file << ": no such file" << Qt::endl;
+                return 2;
+            }
+        }
+        if (parser.isSet(scenarioOption) || parser.isSet(headlessOption)) {
+            err() << "thread-lab: two saved runs are compared in the window (--compare A.json B.json prints the "
+                     "table headless), without --scenario or --headless"
+                  << Qt::endl;
+            return 2;
+        }
+        traceToOpen = files.at(0);
+        traceToCompare = files.at(1);
+    } else if (!files.isEmpty()) {
         const QString& file = files.front();
         if (parser.isSet(scenarioOption)) {
             err() << "thread-lab: give a file or --scenario, not both" << Qt::endl;
@@ -293,6 +322,12 @@ int main(int argc, char** argv)
     }
     if (!headless && parser.isSet(failOnProblemsOption)) {
         err() << "thread-lab: --fail-on-problems needs --headless" << Qt::endl;
+        return 2;
+    }
+    if (headless && parser.isSet(twistedOption)) {
+        err() << "thread-lab: --twisted needs a window (scripts/twisted-scenario.py plays a scenario in Twisted "
+                 "headless)"
+              << Qt::endl;
         return 2;
     }
     if (headless && parser.isSet(screenshotOption)) {
@@ -400,6 +435,20 @@ int main(int argc, char** argv)
             }
             out() << "thread-lab: viewing " << traceToOpen << " (read-only)" << Qt::endl;
         }
+        if (!traceToCompare.isEmpty()) {
+            const QString error = window->compareWithFile(traceToCompare);
+            if (!error.isEmpty()) {
+                err() << "thread-lab: cannot compare: " << error << Qt::endl;
+                return 2;
+            }
+        }
+        if (parser.isSet(twistedOption)) {
+            const QString error = window->setRunInTwisted(true);
+            if (!error.isEmpty()) {
+                err() << "thread-lab: --twisted: " << error << Qt::endl;
+                return 2;
+            }
+        }
         window->show();
         if (scenario)
             window->runScenario(*scenario);
@@ -407,6 +456,16 @@ int main(int argc, char** argv)
             QTimer::singleShot(screenshotAfter, window.get(), [&] {
                 exportAll();
                 screenshot();
+            });
+        } else if (scenario && parser.isSet(twistedOption)) {
+            // The picture shows both runs: taken once Twisted's has been compared (or has failed).
+            QObject::connect(&controller, &LabController::scenarioFinished, window.get(),
+                [&] { QTimer::singleShot(kSettleMs, window.get(), exportAll); });
+            QObject::connect(window->twistedRunner(), &TwistedRunner::finished, window.get(), [&] {
+                QTimer::singleShot(kSettleMs, window.get(), [&] {
+                    if (wantsShot)
+                        screenshot();
+                });
             });
         } else if (scenario) {
             QObject::connect(&controller, &LabController::scenarioFinished, window.get(), [&] {

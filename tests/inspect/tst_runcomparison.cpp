@@ -46,6 +46,45 @@ private Q_SLOTS:
         QVERIFY2(s.busyPercent > 96.0 && s.busyPercent < 97.5, qPrintable(QString::number(s.busyPercent)));
     }
 
+    /// A recording that holds two runs (the window records everything): a range picks each out.
+    void aRangePicksOneRunOutOfARecording()
+    {
+        TraceData data = twoJobs();
+        data.append(std::vector<TraceEvent> {
+            ev(TraceEventKind::JobQueued, 1000, 3),
+            ev(TraceEventKind::JobStarted, 1000, 3, 0),
+            ev(TraceEventKind::JobFinished, 1050, 3, 0, 50),
+        });
+        const RunSummary first = summarizeRun(data, 0, 500 * kMs);
+        QCOMPARE(first.jobs, std::int64_t { 2 });
+        QCOMPARE(first.makespanNs, 310 * kMs);
+        const RunSummary second = summarizeRun(data, 500 * kMs, 2000 * kMs);
+        QCOMPARE(second.jobs, std::int64_t { 1 });
+        QCOMPARE(second.makespanNs, 50 * kMs);
+        QCOMPARE(second.waitP95Ns, std::int64_t { 0 });
+        QCOMPARE(summarizeRun(data).jobs, std::int64_t { 3 });
+        QCOMPARE(summarizeRun(data).makespanNs, 1050 * kMs);
+    }
+
+    /// The rows the window's Compare tab shows are the table's.
+    void theRowsAreTheTablesMeasures()
+    {
+        RunSummary a = summarizeRun(twoJobs());
+        RunSummary b = a;
+        b.jobs = 4;
+        b.peakBacklog = 0;
+        const QList<RunComparisonRow> rows = compareRuns(a, b);
+        QCOMPARE(rows.size(), 9);
+        QCOMPARE(rows.front().measure, QStringLiteral("jobs"));
+        QCOMPARE(rows.front().a, QStringLiteral("2"));
+        QCOMPARE(rows.front().b, QStringLiteral("4"));
+        QCOMPARE(rows.front().ratio, QStringLiteral("2.00x"));
+        QCOMPARE(rows.back().measure, QStringLiteral("peak backlog"));
+        QCOMPARE(rows.back().ratio, QStringLiteral("0.00x"));
+        RunSummary none;
+        QCOMPARE(compareRuns(none, b).front().ratio, QStringLiteral("-"));
+    }
+
     void anEmptyRunSummarisesToZeros()
     {
         const RunSummary s = summarizeRun(TraceData());

@@ -109,8 +109,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         QTest::newRow("missing") << QStringList { QStringLiteral("/nonexistent/run.json") }
                                  << QStringLiteral("no such file");
-        QTest::newRow("two files") << QStringList { QStringLiteral("a.json"), QStringLiteral("b.json") }
-                                   << QStringLiteral("one file at a time");
+        QTest::newRow("three files") << QStringList { QStringLiteral("a.json"), QStringLiteral("b.json"),
+            QStringLiteral("c.json") }
+                                     << QStringLiteral("at most two files");
         QTest::newRow("file and --scenario") << QStringList { QStringLiteral("a.json"), QStringLiteral("--scenario"),
             QStringLiteral("howto-callInThread") }
                                              << QStringLiteral("not both");
@@ -173,6 +174,39 @@ private Q_SLOTS:
             qPrintable(run.output));
         QVERIFY2(!run.output.contains(QStringLiteral("summary:")) && !run.output.contains(QStringLiteral("jobs ended")),
             qPrintable(run.output));
+    }
+
+    /// `thread-lab A.json B.json` opens A with B compared below it; what cannot be compared is refused saying why.
+    void twoSavedRunsOpenCompared()
+    {
+        QTemporaryDir dir;
+        const QString a = dir.filePath(QStringLiteral("a.json"));
+        const QString b = dir.filePath(QStringLiteral("b.json"));
+        for (const QString& out : { a, b })
+            QVERIFY(recordRun(dir, out));
+        const QString shot = dir.filePath(QStringLiteral("compared.png"));
+        const LabRun run = runLab({ a, b, QStringLiteral("--screenshot"), shot });
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(QFileInfo(shot).size() > 0);
+
+        // A run with no job, or a file that is not a run: one message, in the window's and in the table's mode.
+        const QString empty = dir.filePath(QStringLiteral("empty.json"));
+        const QString nothing = dir.filePath(QStringLiteral("nothing.json"));
+        writeFile(nothing, R"({"name": "nothing", "steps": [{"at": 0, "waitIdle": {}}]})");
+        QCOMPARE(runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"), nothing,
+                            QStringLiteral("--export-trace"), empty })
+                     .exitCode,
+            0);
+        for (const QStringList& arguments :
+            { QStringList { a, empty }, QStringList { QStringLiteral("--compare"), a, empty } }) {
+            const LabRun refused = runLab(arguments);
+            QCOMPARE(refused.exitCode, 2);
+            QVERIFY2(refused.output.contains(QStringLiteral("an empty run")), qPrintable(refused.output));
+        }
+        const LabRun notARun = runLab({ a, nothing });
+        QCOMPARE(notARun.exitCode, 2);
+        QVERIFY2(notARun.output.contains(QStringLiteral("cannot compare")), qPrintable(notARun.output));
+        QCOMPARE(runLab({ a, b, QStringLiteral("--headless") }).exitCode, 2);
     }
 
     void aSavedRunCannotBePlayedHeadless()

@@ -1,8 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include <qtwisted/inspect/labcontroller.h>
+#include <qtwisted/inspect/runcomparison.h>
 #include <qtwisted/inspect/scenario.h>
 #include <qtwisted/trace.h>
+#include <qtwisted/ui/comparepanel.h>
 #include <qtwisted/ui/jobtablepanel.h>
 #include <qtwisted/ui/launcherpanel.h>
 #include <qtwisted/ui/logpanel.h>
@@ -14,9 +16,11 @@
 #include <qtwisted/ui/timelinepanel.h>
 #include <qtwisted/ui/timelineview.h>
 #include <qtwisted/ui/tracefiletasks.h>
+#include <qtwisted/ui/twistedrunner.h>
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -28,15 +32,18 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <memory>
 
 namespace qtwisted {
 
 namespace {
 constexpr int kRangeRefreshMs = 250;
 constexpr int kMessageMs = 8000;
+constexpr std::size_t kKeptRuns = 8;
 } // namespace
 
 MainWindow::MainWindow(LabController& controller, QWidget* parent)
@@ -56,6 +63,8 @@ MainWindow::MainWindow(LabController& controller, QWidget* parent)
     m_log = new LogPanel;
     m_problems = new ProblemsPanel(m_controller);
     m_files = new TraceFileTasks(this);
+    m_compare = new ComparePanel;
+    m_twisted = new TwistedRunner(this);
     setCentralWidget(createCentralWidget());
     m_mode = new QLabel(tr("Live"));
     m_dropped = new QLabel;
@@ -87,6 +96,8 @@ QWidget* MainWindow::createCentralWidget()
     tabs->addTab(m_problems, tr("Problems"));
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_rangeStats, tr("Range statistics"));
+    tabs->addTab(m_compare->table(), tr("Compare"));
+    tabs->setTabVisible(tabs->indexOf(m_compare->table()), false);
 
     auto* bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(tabs);
@@ -94,9 +105,11 @@ QWidget* MainWindow::createCentralWidget()
     bottom->setSizes({ 640, 560 });
 
     auto* right = new QSplitter(Qt::Vertical);
+    right->setObjectName(QStringLiteral("rightSplitter"));
     right->addWidget(m_timelinePanel);
+    right->addWidget(m_compare);
     right->addWidget(bottom);
-    right->setSizes({ 560, 330 });
+    right->setSizes({ 560, 0, 330 });
 
     auto* central = new QSplitter(Qt::Horizontal);
     central->addWidget(side);
@@ -119,12 +132,8 @@ void MainWindow::connectController()
         // The run is over: show all of it, unless the user is looking elsewhere (scrolled, zoomed, paused). Zoom
         // back or Now returns to following the newest seconds.
         m_scenariosRunning = std::max(0, m_scenariosRunning - 1);
-        if (m_scenariosRunning == 0 && m_timeline->isFollowing() && !m_timeline->isViewPaused()) {
-            m_controller.drain();
-            const std::int64_t end = traceNow();
-            const std::int64_t margin = std::max<std::int64_t>((end - m_scenariosStartNs) / 50, 1'000'000);
-            m_timeline->zoomTo(m_scenariosStartNs - margin, end + margin);
-        }
+        if (m_scenariosRunning == 0)
+            onScenariosFinished();
     });
     connect(&m_controller, &LabController::recordingChanged, this, [this](bool recording) {
         const QSignalBlocker block(m_recordAction);
@@ -165,6 +174,180 @@ void MainWindow::connectController()
     });
     // Once per run of problems: the tab comes forward when the first warning appears (not on every finding).
     connect(m_problems, &ProblemsPanel::firstProblem, this, [this] { m_tabs->setCurrentWidget(m_problems); });
+    connect(m_compare, &ComparePanel::closed, this,
+        [this] { m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false); });
+    connect(m_twisted, &TwistedRunner::outputLine, m_log,
+        [this](const QString& line) { m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), line); });
+    connect(m_twisted, &TwistedRunner::finished, this, &MainWindow::onTwistedFinished);
+}
+
+void MainWindow::onScenariosFinished()
+{
+    m_controller.drain();
+    const std::int64_t end = traceNow();
+    const QString name = m_controller.lastScenario() ? m_controller.lastScenario()->name : tr("run");
+    m_runs.push_back({ name, m_scenariosStartNs, end });
+    if (m_runs.size() > kKeptRuns)
+        m_runs.erase(m_runs.begin());
+    m_previousRunAction->setEnabled(m_runs.size() >= 2);
+    // The run is over: show all of it, unless the user is looking elsewhere (scrolled, zoomed, paused). Zoom back or
+    // Now returns to following the newest seconds.
+    if (m_timeline->isFollowing() && !m_timeline->isViewPaused() && !m_compare->isComparing()) {
+        const std::int64_t margin = std::max<std::int64_t>((end - m_scenariosStartNs) / 50, 1'000'000);
+        m_timeline->zoomTo(m_scenariosStartNs - margin, end + margin);
+    }
+    if (runsInTwisted() && m_controller.lastScenario() && !m_twisted->isRunning()) {
+        if (m_twisted->start(*m_controller.lastScenario()))
+            statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(name));
+    }
+}
+
+void MainWindow::onTwistedFinished(const QString& tracePath, const QString& message, bool gaveUp)
+{
+    statusBar()->showMessage(message, kMessageMs);
+    if (tracePath.isEmpty()) {
+        m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), message);
+        return;
+    }
+    const QString error = compareWithFile(tracePath);
+    if (!error.isEmpty()) {
+        m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), error);
+        statusBar()->showMessage(error, kMessageMs);
+        return;
+    }
+    // The run's name says where it came from, not the temporary file it was written to.
+    ComparedRun b = m_compare->runB();
+    b.name = tr("%1 in Twisted%2")
+                 .arg(m_controller.lastScenario() ? m_controller.lastScenario()->name : QString(),
+                     gaveUp ? tr(" (hung: gave up)") : QString());
+    compareWith(b);
+    statusBar()->showMessage(message, kMessageMs);
+}
+
+ComparedRun MainWindow::currentRun() const
+{
+    ComparedRun run;
+    run.data = &m_controller.traceData();
+    if (m_controller.isLive() && !m_runs.empty()) {
+        run.name = tr("%1 in qtwisted").arg(m_runs.back().name);
+        run.fromNs = m_runs.back().startNs;
+        run.toNs = m_runs.back().endNs;
+    } else {
+        run.name = m_controller.isLive() ? tr("this recording") : m_shownFile;
+    }
+    return run;
+}
+
+QString MainWindow::compareWith(const ComparedRun& b)
+{
+    m_controller.drain();
+    const ComparedRun a = currentRun();
+    for (const ComparedRun* run : { &a, &b }) {
+        if (summarizeRun(*run->data, run->fromNs, run->toNs).jobs == 0)
+            return tr("%1 is an empty run (no pool job ended): nothing to compare").arg(run->name);
+    }
+    m_compare->compare(m_timeline, a, b);
+    auto* right = qobject_cast<QSplitter*>(m_compare->parentWidget());
+    if (right && right->sizes().value(1) == 0) {
+        const int total = right->height();
+        right->setSizes({ total * 36 / 100, total * 36 / 100, total * 28 / 100 });
+    }
+    const int tab = m_tabs->indexOf(m_compare->table());
+    m_tabs->setTabVisible(tab, true);
+    m_tabs->setCurrentIndex(tab);
+    return {};
+}
+
+QString MainWindow::compareWithFile(const QString& path)
+{
+    TraceFileTasks::Result r = TraceFileTasks::read(path);
+    if (!r.data)
+        return tr("%1: not a saved run (%2)").arg(QFileInfo(path).fileName(), r.error);
+    ComparedRun b;
+    b.name = QFileInfo(path).fileName();
+    b.owned = std::make_shared<const TraceData>(std::move(*r.data));
+    b.data = b.owned.get();
+    return compareWith(b);
+}
+
+QString MainWindow::compareWithPreviousRun()
+{
+    if (!m_controller.isLive() || m_runs.size() < 2)
+        return tr("play two scenarios first: the last run is compared with the one before it");
+    const RunSpan& before = m_runs[m_runs.size() - 2];
+    ComparedRun b;
+    b.name = tr("%1 (the run before)").arg(before.name);
+    b.data = &m_controller.traceData();
+    b.fromNs = before.startNs;
+    b.toNs = before.endNs;
+    return compareWith(b);
+}
+
+QString MainWindow::setRunInTwisted(bool on)
+{
+    QString error;
+    if (on)
+        error = m_twisted->unavailableReason();
+    const QSignalBlocker block(m_twistedAction);
+    m_twistedAction->setChecked(on && error.isEmpty());
+    if (!error.isEmpty())
+        return error;
+    if (on && m_scenariosRunning == 0 && m_controller.isLive() && !m_runs.empty() && m_controller.lastScenario()
+        && !m_twisted->isRunning() && m_twisted->start(*m_controller.lastScenario()))
+        statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(m_controller.lastScenario()->name));
+    return {};
+}
+
+bool MainWindow::runsInTwisted() const noexcept
+{
+    return m_twistedAction->isChecked();
+}
+
+void MainWindow::createCompareMenu()
+{
+    QMenu* menu = menuBar()->addMenu(tr("&Compare"));
+    QAction* file = menu->addAction(tr("With a &saved run…"), this, [this] {
+        const QString path
+            = QFileDialog::getOpenFileName(this, tr("Compare with a saved run"), {}, tr("Chrome trace (*.json)"));
+        if (path.isEmpty())
+            return;
+        const QString error = compareWithFile(path);
+        if (!error.isEmpty())
+            QMessageBox::warning(this, tr("Compare"), error);
+    });
+    file->setObjectName(QStringLiteral("compareFileAction"));
+    file->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    file->setStatusTip(tr("Draw a saved run below this one on the same time axis, with a table of both"));
+    m_previousRunAction = menu->addAction(tr("With the &previous run"), this, [this] {
+        const QString error = compareWithPreviousRun();
+        if (!error.isEmpty())
+            QMessageBox::warning(this, tr("Compare"), error);
+    });
+    m_previousRunAction->setObjectName(QStringLiteral("comparePreviousAction"));
+    m_previousRunAction->setEnabled(false);
+    m_previousRunAction->setStatusTip(tr("The last scenario run against the one before it"));
+    m_twistedAction = menu->addAction(tr("Run in &Twisted too"));
+    m_twistedAction->setObjectName(QStringLiteral("runInTwistedAction"));
+    m_twistedAction->setCheckable(true);
+    m_twistedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_twistedAction->setStatusTip(tr("Play each scenario in real Twisted (python3-twisted) as well, and compare"));
+    connect(m_twistedAction, &QAction::toggled, this, [this](bool on) {
+        const QString error = setRunInTwisted(on);
+        if (error.isEmpty())
+            return;
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Run in Twisted too"),
+            tr("Thread Lab cannot run Twisted here."), QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("twistedMissingBox"));
+        box->setInformativeText(error);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    menu->addSeparator();
+    QAction* close = menu->addAction(tr("&Close comparison"), this, [this] {
+        m_compare->stop();
+        m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
+    });
+    close->setObjectName(QStringLiteral("closeCompareAction"));
 }
 
 void MainWindow::createMenus()
@@ -228,6 +411,7 @@ void MainWindow::createMenus()
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("quitAction"));
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    createCompareMenu();
 }
 
 void MainWindow::refreshRangeStatistics()
@@ -262,7 +446,10 @@ void MainWindow::onUpdated()
 
 void MainWindow::showImported(TraceData data, const QString& path)
 {
+    m_compare->stop(); // its run A was the trace shown until now
+    m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
     m_controller.showImported(std::move(data));
+    m_shownFile = QFileInfo(path).fileName();
     m_timeline->setTraceData(&m_controller.traceData(), false);
     m_mode->setText(tr("Viewing %1 (read-only)").arg(QFileInfo(path).fileName()));
     m_launcher->setQueueEnabled(false);
@@ -272,6 +459,8 @@ void MainWindow::showImported(TraceData data, const QString& path)
 
 void MainWindow::showLive()
 {
+    m_compare->stop();
+    m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
     m_controller.showLive();
     m_timeline->setTraceData(&m_controller.traceData(), true);
     m_mode->setText(tr("Live"));

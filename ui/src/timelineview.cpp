@@ -102,6 +102,7 @@ void TimelineView::setTraceData(const TraceData* data, bool live)
     m_live = live;
     m_selected = -1;
     m_rangeStartNs = m_rangeEndNs = 0;
+    m_axisZeroNs = kNoTime;
     m_cache->invalidateTrace(); // even at the same address: another trace
     if (!m_zoomHistory.empty()) {
         m_zoomHistory.clear();
@@ -229,6 +230,29 @@ void TimelineView::zoomTo(std::int64_t t0, std::int64_t t1)
     Q_EMIT rangeChanged();
 }
 
+void TimelineView::showRange(std::int64_t t0, std::int64_t t1)
+{
+    if (t1 < t0)
+        std::swap(t0, t1);
+    stopFollowing();
+    m_viewport.fit(t0, t1);
+    update();
+    Q_EMIT rangeChanged();
+}
+
+void TimelineView::setAxisZeroNs(std::int64_t ns)
+{
+    m_axisZeroNs = ns;
+    update();
+}
+
+std::int64_t TimelineView::axisZeroNs() const noexcept
+{
+    if (m_axisZeroNs != kNoTime)
+        return m_axisZeroNs;
+    return m_data ? m_data->timeOrigin() : 0;
+}
+
 void TimelineView::fitAll()
 {
     if (!m_data || m_data->latestNs() == kNoTime)
@@ -348,7 +372,7 @@ std::vector<std::int64_t> TimelineView::tickTimes(const Layout& l) const
 {
     const std::int64_t t0 = l.startNs();
     const std::int64_t t1 = l.endNs();
-    const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
+    const std::int64_t origin = axisZeroNs();
     const std::int64_t step = tickStep(l.scale.spanNs, l.right - l.left, 90);
     std::int64_t first = ((t0 - origin) / step) * step + origin;
     if (first < t0)
@@ -361,7 +385,7 @@ std::vector<std::int64_t> TimelineView::tickTimes(const Layout& l) const
 
 void TimelineView::paintAxis(QPainter& p, const Layout& l) const
 {
-    const std::int64_t origin = m_data ? m_data->timeOrigin() : 0;
+    const std::int64_t origin = axisZeroNs();
     p.setPen(kText);
     drawText(p, QRect(4, l.axisTop, l.left - 8, kAxisHeight), Qt::AlignVCenter | Qt::AlignLeft,
         m_paused            ? tr("paused (%1)").arg(formatSeconds(spanSeconds()))

@@ -9,7 +9,7 @@
 
 namespace qtwisted {
 
-RunSummary summarizeRun(const TraceData& data)
+RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t toNs)
 {
     RunSummary s;
     std::int64_t first = std::numeric_limits<std::int64_t>::max();
@@ -19,8 +19,11 @@ RunSummary summarizeRun(const TraceData& data)
             continue; // the pool's jobs only: what a pool's makespan and waits are about
         if (job.status != JobStatus::Finished && job.status != JobStatus::Failed)
             continue;
+        const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
+        if (queued < fromNs || queued > toNs)
+            continue;
         ++s.jobs;
-        first = std::min(first, job.queuedNs != kNoTime ? job.queuedNs : job.startedNs);
+        first = std::min(first, queued);
         last = std::max(last, job.endedNs);
     }
     if (s.jobs == 0 || last <= first)
@@ -43,7 +46,7 @@ RunSummary summarizeRun(const TraceData& data)
     return s;
 }
 
-QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString& nameA, const QString& nameB)
+QList<RunComparisonRow> compareRuns(const RunSummary& a, const RunSummary& b)
 {
     auto ms = [](std::int64_t ns) -> QString {
         return QString::number(static_cast<double>(ns) / 1e6, 'f', 2) + QStringLiteral(" ms");
@@ -51,11 +54,7 @@ QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString
     auto ratio = [](double x, double y) -> QString {
         return x > 0 ? QString::number(y / x, 'f', 2) + QStringLiteral("x") : QStringLiteral("-");
     };
-    struct Row {
-        QString name;
-        QString a, b, ratio;
-    };
-    const Row rows[] = {
+    return {
         { QStringLiteral("jobs"), QString::number(a.jobs), QString::number(b.jobs),
             ratio(static_cast<double>(a.jobs), static_cast<double>(b.jobs)) },
         { QStringLiteral("makespan"), ms(a.makespanNs), ms(b.makespanNs),
@@ -76,6 +75,10 @@ QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString
         { QStringLiteral("peak backlog"), QString::number(a.peakBacklog), QString::number(b.peakBacklog),
             ratio(static_cast<double>(a.peakBacklog), static_cast<double>(b.peakBacklog)) },
     };
+}
+
+QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString& nameA, const QString& nameB)
+{
     const int w0 = 14;
     int w1 = std::max<int>(20, static_cast<int>(nameA.size()));
     int w2 = std::max<int>(20, static_cast<int>(nameB.size()));
@@ -85,8 +88,8 @@ QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString
                  .arg(nameA, -w1)
                  .arg(nameB, -w2)
                  .arg(QStringLiteral("B / A"));
-    for (const Row& r : rows)
-        lines << QStringLiteral("%1 %2 %3 %4").arg(r.name, -w0).arg(r.a, -w1).arg(r.b, -w2).arg(r.ratio);
+    for (const RunComparisonRow& r : compareRuns(a, b))
+        lines << QStringLiteral("%1 %2 %3 %4").arg(r.measure, -w0).arg(r.a, -w1).arg(r.b, -w2).arg(r.ratio);
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 

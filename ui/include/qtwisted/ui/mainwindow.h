@@ -5,12 +5,14 @@
 #include <QMainWindow>
 
 #include <cstdint>
+#include <vector>
 
 class QLabel;
 class QTabWidget;
 
 namespace qtwisted {
 
+class ComparePanel;
 class JobTablePanel;
 class LabController;
 class LauncherPanel;
@@ -23,6 +25,8 @@ class TimelinePanel;
 class TimelineView;
 class TraceData;
 class TraceFileTasks;
+class TwistedRunner;
+struct ComparedRun;
 struct Scenario;
 
 /// Thread Lab's window: it creates the panels (Launcher, Pool, Timeline, Problems, Recipes, Jobs, Range statistics,
@@ -57,6 +61,23 @@ public:
     /// Recomputes the range statistics now (they otherwise follow the view a few times a second).
     void refreshRangeStatistics();
 
+    /// The run shown: the last scenario played in the window (the whole recording if none), or the opened trace.
+    ComparedRun currentRun() const;
+    /// Shows `b` below the current run on one time axis, with the comparison table; the error, or empty (a run with
+    /// no pool job that ended has nothing to compare).
+    QString compareWith(const ComparedRun& b);
+    /// Compares the current run with a saved one, read blocking (Compare → With a saved run reads it the same way:
+    /// a run is small); the error, or empty.
+    QString compareWithFile(const QString& path);
+    /// Compares the last scenario run in the window with the one before it; the error, or empty.
+    QString compareWithPreviousRun();
+    ComparePanel* comparePanel() const noexcept { return m_compare; }
+    /// "Run in Twisted too": each scenario played in the window is then played in Twisted and compared. Turning it
+    /// on when Twisted is missing says how to install it and leaves it off; the error, or empty.
+    QString setRunInTwisted(bool on);
+    bool runsInTwisted() const noexcept;
+    TwistedRunner* twistedRunner() const noexcept { return m_twisted; }
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -73,6 +94,16 @@ private:
     void onLoadScenario();
     void onSavePng();
     void stopReactorNow();
+    void onScenariosFinished();
+    void onTwistedFinished(const QString& tracePath, const QString& message, bool gaveUp);
+    void createCompareMenu();
+
+    /// A scenario run in the window: its part of the live recording.
+    struct RunSpan {
+        QString name;
+        std::int64_t startNs = 0;
+        std::int64_t endNs = 0;
+    };
 
     LabController& m_controller;
     LauncherPanel* m_launcher = nullptr;
@@ -91,6 +122,12 @@ private:
     QAction* m_recordAction = nullptr;
     QLabel* m_dropped = nullptr;
     QLabel* m_mode = nullptr;
+    ComparePanel* m_compare = nullptr;
+    TwistedRunner* m_twisted = nullptr;
+    QAction* m_twistedAction = nullptr;
+    QAction* m_previousRunAction = nullptr;
+    std::vector<RunSpan> m_runs; ///< the last few, oldest first
+    QString m_shownFile; ///< the file of the trace shown when not live
 };
 
 } // namespace qtwisted

@@ -62,6 +62,12 @@ public:
     void zoomTo(std::int64_t t0, std::int64_t t1);
     /// zoomTo() the whole recording, from the first event to the newest (nothing recorded: does nothing).
     void fitAll();
+    /// Shows [t0, t1] (stops following) without a zoom-history entry: what keeps a compared run's view in step.
+    void showRange(std::int64_t t0, std::int64_t t1);
+    /// The time the axis counts from (trace ns): by default the trace's origin; a comparison sets each run's
+    /// alignment point, so that both axes read the same at the same x. kNoTime: back to the origin.
+    void setAxisZeroNs(std::int64_t ns);
+    std::int64_t axisZeroNs() const noexcept;
     /// Back to the view before the last zoomTo(); false if there is none.
     bool zoomBack();
     bool canZoomBack() const noexcept { return !m_zoomHistory.empty(); }
@@ -149,6 +155,7 @@ private:
     std::int64_t m_frozenNs = 0;
     std::int64_t m_rangeStartNs = 0;
     std::int64_t m_rangeEndNs = 0;
+    std::int64_t m_axisZeroNs = kNoTime;
     std::vector<ViewState> m_zoomHistory;
     /// Everything derived from the trace and the font for painting (lane order, names, shaped texts, scratch
     /// images), under the rule of TimelineCache::sync(). Const painting and hit-testing fill it lazily: it is the

@@ -4,9 +4,11 @@
 
 #include <qtwisted/inspect/tracedata.h>
 
+#include <QList>
 #include <QString>
 
 #include <cstdint>
+#include <limits>
 
 namespace qtwisted {
 
@@ -22,8 +24,22 @@ struct RunSummary {
     std::int64_t peakBacklog = 0; ///< most jobs waiting at once (the first pool's)
 };
 
-/// Summarises a run (TraceData::stats() over its makespan).
-RunSummary summarizeRun(const TraceData& data);
+/// Summarises a run (TraceData::stats() over its makespan): the pool jobs queued (or, with no queue time, started)
+/// within [fromNs, toNs] — by default all of them; a range picks one run out of a recording that holds several.
+RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs = std::numeric_limits<std::int64_t>::min(),
+    std::int64_t toNs = std::numeric_limits<std::int64_t>::max());
+
+/// One measure of two runs: each run's value, and B ÷ A ("-" when A is 0).
+struct RunComparisonRow {
+    QString measure;
+    QString a;
+    QString b;
+    QString ratio;
+};
+
+/// The measures of two runs, in the order of the table (jobs, makespan, throughput, wait and run p50/p95, busy,
+/// peak backlog): what the window's Compare tab and compareRunsTable() show.
+QList<RunComparisonRow> compareRuns(const RunSummary& a, const RunSummary& b);
 
 /// A plain-text table of two runs: one row per measure, each run's value and B ÷ A.
 QString compareRunsTable(const RunSummary& a, const RunSummary& b, const QString& nameA, const QString& nameB);

@@ -1,0 +1,166 @@
+// SPDX-FileCopyrightText: 2026 The qtwisted authors
+// SPDX-License-Identifier: MIT
+#include <qtwisted/inspect/scenario.h>
+#include <qtwisted/ui/twistedrunner.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+namespace qtwisted {
+
+namespace {
+constexpr int kProbeMs = 10000;
+} // namespace
+
+TwistedRunner::TwistedRunner(QObject* parent)
+    : QObject(parent)
+{
+}
+
+TwistedRunner::~TwistedRunner()
+{
+    if (m_process) {
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->waitForFinished(1000);
+    }
+}
+
+QString TwistedRunner::python()
+{
+    const QString fromEnv = qEnvironmentVariable("QTWISTED_PYTHON");
+    if (!fromEnv.isEmpty())
+        return fromEnv;
+    // Debian's interpreter is the one python3-twisted installs into; a PATH may put another python3 first.
+    if (QFileInfo(QStringLiteral("/usr/bin/python3")).isExecutable())
+        return QStringLiteral("/usr/bin/python3");
+    return QStandardPaths::findExecutable(QStringLiteral("python3"));
+}
+
+QString TwistedRunner::script()
+{
+    const QString fromEnv = qEnvironmentVariable("QTWISTED_TWISTED_SCRIPT");
+    if (!fromEnv.isEmpty())
+        return fromEnv;
+    const QString installed = QDir(QCoreApplication::applicationDirPath())
+                                  .filePath(QStringLiteral("../share/qtwisted/twisted-scenario.py"));
+    if (QFileInfo::exists(installed))
+        return QDir::cleanPath(installed);
+#ifdef QTWISTED_SOURCE_DIR
+    const QString source = QStringLiteral(QTWISTED_SOURCE_DIR "/scripts/twisted-scenario.py");
+    if (QFileInfo::exists(source))
+        return source;
+#endif
+    return {};
+}
+
+QString TwistedRunner::unavailableReason()
+{
+    if (m_unavailable)
+        return *m_unavailable;
+    const QString interpreter = python();
+    if (script().isEmpty()) {
+        m_unavailable = tr("twisted-scenario.py was not found (set QTWISTED_TWISTED_SCRIPT to its path).");
+    } else if (interpreter.isEmpty()) {
+        m_unavailable = tr("Python 3 is not installed: sudo apt-get install python3 python3-twisted");
+    } else {
+        QProcess probe;
+        probe.start(interpreter, { QStringLiteral("-c"), QStringLiteral("import twisted") });
+        const bool ran = probe.waitForFinished(kProbeMs);
+        if (!ran || probe.exitStatus() != QProcess::NormalExit || probe.exitCode() != 0) {
+            probe.kill();
+            m_unavailable
+                = tr("Twisted is not installed for %1: sudo apt-get install python3-twisted").arg(interpreter);
+        } else {
+            m_unavailable = QString();
+        }
+    }
+    return *m_unavailable;
+}
+
+bool TwistedRunner::start(const Scenario& scenario)
+{
+    if (isRunning() || !unavailableReason().isEmpty())
+        return false;
+    m_dir = std::make_unique<QTemporaryDir>();
+    if (!m_dir->isValid())
+        return false;
+    const QString scenarioPath = m_dir->filePath(QStringLiteral("scenario.json"));
+    QFile file(scenarioPath);
+    const QByteArray json = toJson(scenario);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size())
+        return false;
+    file.close();
+    m_tracePath = m_dir->filePath(QStringLiteral("twisted.json"));
+    m_name = scenario.name;
+    m_lastLine.clear();
+    m_process = new QProcess(this);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    connect(m_process, &QProcess::readyRead, this, &TwistedRunner::readLines);
+    connect(m_process, &QProcess::finished, this,
+        [this](int exitCode, QProcess::ExitStatus status) { onFinished(exitCode, status != QProcess::NormalExit); });
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            onFinished(-1, true);
+    });
+    m_process->start(python(), { script(), scenarioPath, QStringLiteral("--export-trace"), m_tracePath });
+    return true;
+}
+
+bool TwistedRunner::isRunning() const
+{
+    return m_process != nullptr;
+}
+
+void TwistedRunner::cancel()
+{
+    if (m_process)
+        m_process->kill();
+}
+
+void TwistedRunner::readLines()
+{
+    while (m_process && m_process->canReadLine()) {
+        const QString line = QString::fromUtf8(m_process->readLine()).trimmed();
+        if (line.isEmpty())
+            continue;
+        m_lastLine = line;
+        Q_EMIT outputLine(line);
+    }
+}
+
+void TwistedRunner::onFinished(int exitCode, bool crashed)
+{
+    if (!m_process)
+        return;
+    readLines();
+    const QString rest = QString::fromUtf8(m_process->readAll()).trimmed();
+    if (!rest.isEmpty()) {
+        m_lastLine = rest;
+        Q_EMIT outputLine(rest);
+    }
+    m_process->deleteLater();
+    m_process = nullptr;
+    const bool wroteTrace = QFileInfo(m_tracePath).size() > 0;
+    QString message;
+    bool gaveUp = false;
+    if (crashed) {
+        message = tr("Twisted's run of %1 did not finish (the script was stopped or could not start)").arg(m_name);
+    } else if (exitCode == kExitGaveUp) {
+        gaveUp = true;
+        message = tr("Twisted never finished %1 — it hangs, as the lesson says; the script gave up: %2")
+                      .arg(m_name, m_lastLine);
+    } else if (exitCode != 0) {
+        message = tr("Twisted's run of %1 failed (exit %2): %3").arg(m_name).arg(exitCode).arg(m_lastLine);
+    } else {
+        message = tr("Twisted played %1").arg(m_name);
+    }
+    Q_EMIT finished(wroteTrace && !crashed ? m_tracePath : QString(), message, gaveUp);
+}
+
+} // namespace qtwisted
