@@ -266,7 +266,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<QString>("message");
-        QTest::newRow("not a trace") << QByteArray("{\"name\": \"a scenario\"}") << QStringLiteral("not a saved run");
+        QTest::newRow("not a trace") << QByteArray(R"({"name": "a scenario"})") << QStringLiteral("not a saved run");
         QTest::newRow("not JSON") << QByteArray("\x00\x01garbage", 9) << QStringLiteral("not a saved run");
         QTest::newRow("truncated") << QByteArray() << QStringLiteral("not a saved run");
         QTest::newRow("empty run") << QByteArray() << QStringLiteral("an empty run");

@@ -33,7 +33,7 @@ TwistedRunner::~TwistedRunner()
 
 QString TwistedRunner::python()
 {
-    const QString fromEnv = qEnvironmentVariable("QTWISTED_PYTHON");
+    QString fromEnv = qEnvironmentVariable("QTWISTED_PYTHON");
     if (!fromEnv.isEmpty())
         return fromEnv;
     // Debian's interpreter is the one python3-twisted installs into; a PATH may put another python3 first.
@@ -44,7 +44,7 @@ QString TwistedRunner::python()
 
 QString TwistedRunner::script()
 {
-    const QString fromEnv = qEnvironmentVariable("QTWISTED_TWISTED_SCRIPT");
+    QString fromEnv = qEnvironmentVariable("QTWISTED_TWISTED_SCRIPT");
     if (!fromEnv.isEmpty())
         return fromEnv;
     const QString installed = QDir(QCoreApplication::applicationDirPath())
@@ -52,7 +52,7 @@ QString TwistedRunner::script()
     if (QFileInfo::exists(installed))
         return QDir::cleanPath(installed);
 #ifdef QTWISTED_SOURCE_DIR
-    const QString source = QStringLiteral(QTWISTED_SOURCE_DIR "/scripts/twisted-scenario.py");
+    QString source = QStringLiteral(QTWISTED_SOURCE_DIR "/scripts/twisted-scenario.py");
     if (QFileInfo::exists(source))
         return source;
 #endif
@@ -147,20 +147,20 @@ void TwistedRunner::onFinished(int exitCode, bool crashed)
     m_process->deleteLater();
     m_process = nullptr;
     const bool wroteTrace = QFileInfo(m_tracePath).size() > 0;
-    QString message;
-    bool gaveUp = false;
-    if (crashed) {
-        message = tr("Twisted's run of %1 did not finish (the script was stopped or could not start)").arg(m_name);
-    } else if (exitCode == kExitGaveUp) {
-        gaveUp = true;
-        message = tr("Twisted never finished %1 — it hangs, as the lesson says; the script gave up: %2")
-                      .arg(m_name, m_lastLine);
-    } else if (exitCode != 0) {
-        message = tr("Twisted's run of %1 failed (exit %2): %3").arg(m_name).arg(exitCode).arg(m_lastLine);
-    } else {
-        message = tr("Twisted played %1").arg(m_name);
-    }
-    Q_EMIT finished(wroteTrace && !crashed ? m_tracePath : QString(), message, gaveUp);
+    const bool gaveUp = !crashed && exitCode == kExitGaveUp;
+    Q_EMIT finished(wroteTrace && !crashed ? m_tracePath : QString(), endMessage(exitCode, crashed), gaveUp);
+}
+
+QString TwistedRunner::endMessage(int exitCode, bool crashed) const
+{
+    if (crashed)
+        return tr("Twisted's run of %1 did not finish (the script was stopped or could not start)").arg(m_name);
+    if (exitCode == kExitGaveUp)
+        return tr("Twisted never finished %1 — it hangs, as the lesson says; the script gave up: %2")
+            .arg(m_name, m_lastLine);
+    if (exitCode != 0)
+        return tr("Twisted's run of %1 failed (exit %2): %3").arg(m_name).arg(exitCode).arg(m_lastLine);
+    return tr("Twisted played %1").arg(m_name);
 }
 
 } // namespace qtwisted

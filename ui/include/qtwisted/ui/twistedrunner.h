@@ -51,6 +51,7 @@ Q_SIGNALS:
 private:
     void onFinished(int exitCode, bool crashed);
     void readLines();
+    QString endMessage(int exitCode, bool crashed) const;
 
     QProcess* m_process = nullptr;
     std::unique_ptr<QTemporaryDir> m_dir;
