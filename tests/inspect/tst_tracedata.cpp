@@ -450,6 +450,70 @@ private Q_SLOTS:
             QCOMPARE(workers, (std::vector<std::int32_t> { 0, 1, 2, 3, 4, 5 }));
         }
     }
+
+    /// The job index grows a little at a time (each new job moves a few slots of the old table): every job is found
+    /// in every batch, and an event for an old job arriving mid-migration updates its row rather than adding one.
+    void theIndexGrowsWithoutLosingAJob()
+    {
+        TraceData d;
+        constexpr std::uint64_t kJobs = 70'000; // several growths: 1024, 2048, ... 262144 slots
+        std::vector<TraceEvent> batch;
+        for (std::uint64_t id = 1; id <= kJobs; ++id) {
+            batch.push_back(ev(K::JobQueued, static_cast<std::int64_t>(id), id));
+            if (id % 997 == 0 || id == kJobs) {
+                // the oldest job still queued of this batch's era starts now: found, not added
+                const std::uint64_t old = id / 2;
+                batch.push_back(ev(K::JobStarted, static_cast<std::int64_t>(id), old, 0));
+                d.append(batch);
+                batch.clear();
+                QCOMPARE(d.jobs().size(), static_cast<std::size_t>(id));
+                for (const std::uint64_t probe : { std::uint64_t { 1 }, old, id / 3 + 1, id }) {
+                    const std::int32_t row = d.findJob(syn(), probe);
+                    QVERIFY2(row >= 0, qPrintable(QString::number(probe)));
+                    QCOMPARE(d.jobs()[static_cast<std::size_t>(row)].id, probe);
+                }
+                QCOMPARE(d.jobs()[static_cast<std::size_t>(d.findJob(syn(), old))].status, JobStatus::Running);
+            }
+        }
+        for (std::uint64_t id = 1; id <= kJobs; ++id)
+            QCOMPARE(d.jobs()[static_cast<std::size_t>(d.findJob(syn(), id))].id, id);
+        QCOMPARE(d.findJob(syn(), kJobs + 1), -1);
+        QCOMPARE(d.findJob(syn(), 5, true), -1); // the reactor side is another key
+        // A copy holds the same (FlatArray copies what the vector did).
+        const TraceData copy = d;
+        QVERIFY(copy.sameContent(d));
+        QCOMPARE(copy.findJob(syn(), 4242), d.findJob(syn(), 4242));
+    }
+
+    /// FlatArray: contents survive growth past the size from which it maps pages (1 MiB) and remaps them.
+    void flatArrayKeepsItsContentsAcrossGrowth()
+    {
+        detail::FlatArray<std::uint64_t> a;
+        for (std::uint64_t i = 0; i < 600'000; ++i) // 4.8 MB: malloc, then mapped, then remapped
+            a.push_back(i * 3);
+        QCOMPARE(a.size(), std::size_t { 600'000 });
+        bool same = true;
+        for (std::uint64_t i = 0; i < a.size(); ++i)
+            same = same && a[i] == i * 3;
+        QVERIFY(same);
+        a.insert(a.begin() + 1, 7);
+        QCOMPARE(a[0], std::uint64_t { 0 });
+        QCOMPARE(a[1], std::uint64_t { 7 });
+        QCOMPARE(a[2], std::uint64_t { 3 });
+        QCOMPARE(a.back(), std::uint64_t { 599'999 * 3 });
+        detail::FlatArray<std::uint64_t> b = a;
+        QVERIFY(b == a);
+        b[5] = 1;
+        QVERIFY(!(b == a));
+        detail::FlatArray<std::uint64_t> moved = std::move(b);
+        QCOMPARE(moved.size(), a.size());
+        QVERIFY(b.empty()); // NOLINT(bugprone-use-after-move,hicpp-invalid-access-moved): moved-from is empty
+        detail::FlatArray<std::uint64_t> zeros;
+        zeros.assignZeroed(1 << 20);
+        QVERIFY(std::all_of(zeros.begin(), zeros.end(), [](std::uint64_t v) { return v == 0; }));
+        zeros.clear();
+        QVERIFY(zeros.empty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTraceData)

@@ -303,7 +303,7 @@ private Q_SLOTS:
     void laneHeaderTooltipIsTheFullThreadName()
     {
         queueAndWait(1, 5);
-        auto* view = m_window->findChild<TimelineView*>();
+        auto* view = m_window->findChild<TimelineView*>(QStringLiteral("timeline"));
         QVERIFY(view);
         QString name;
         for (int y = 0; y < view->height() && name.isEmpty(); y += 2)

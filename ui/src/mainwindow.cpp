@@ -433,7 +433,7 @@ void MainWindow::onUpdated()
     if (!m_timeline->isViewPaused()) {
         m_timeline->update();
         // Statistics of a moving window: a few times a second is plenty, and stats() walks the range.
-        if (m_rangeStats->msSinceRefresh() >= kRangeRefreshMs)
+        if (m_rangeStats->msSinceRefresh() >= std::max<qint64>(kRangeRefreshMs, 20 * m_rangeStats->lastRefreshCostMs()))
             refreshRangeStatistics();
     }
     if (m_controller.isLive())

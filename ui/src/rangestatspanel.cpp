@@ -62,6 +62,7 @@ void RangeStatsPanel::refresh(const TraceData& data, std::int64_t t0, std::int64
                            .arg(stats.jobsEnded)
                            .arg(durations(stats.wait), durations(stats.run))
                            .arg(stats.reactorBusyPercent, 0, 'f', 1));
+    m_costMs = m_clock.elapsed();
 }
 
 } // namespace qtwisted

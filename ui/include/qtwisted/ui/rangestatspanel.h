@@ -26,6 +26,9 @@ public:
     void refresh(const TraceData& data, std::int64_t t0, std::int64_t t1, bool selected);
     /// Milliseconds since the last refresh() (statistics of a moving window need only a few a second).
     qint64 msSinceRefresh() const { return m_clock.elapsed(); }
+    /// How long the last refresh() took (ms): a moving window's statistics wait at least twenty times that, so that
+    /// a range of a million calls does not take the GUI thread's time a few times a second.
+    qint64 lastRefreshCostMs() const noexcept { return m_costMs; }
     RangeStatsModel* model() const noexcept { return m_model; }
 
 private:
@@ -33,6 +36,7 @@ private:
     QLabel* m_summary;
     QTableView* m_table;
     QElapsedTimer m_clock;
+    qint64 m_costMs = 0;
 };
 
 } // namespace qtwisted

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <qtwisted/diagnostics.h>
+#include <qtwisted/inspect/detail/flatarray.h>
 #include <qtwisted/trace.h>
 
 #include <QString>
@@ -103,7 +104,7 @@ public:
 
 private:
     void fixMaxEnd(std::size_t from) noexcept;
-    std::vector<Interval> m_items;
+    detail::FlatArray<Interval> m_items;
 };
 
 /// A thread of a pool: one per (pool, worker index), never merged with another even when the index is reused.
@@ -300,14 +301,22 @@ private:
     void applyDeltas();
     void rebuildMax(PoolSeries& pool);
     void growIndex();
+    /// Moves a few slots of the previous index into the current one (an index grows without stopping the caller for
+    /// a rehash of every job: each new job moves four old slots, done before the next growth).
+    void migrateIndex(std::size_t slots) noexcept;
+    /// The row of a job in an index table, or -1.
+    static std::int32_t lookup(const detail::FlatArray<IndexSlot>& index, std::uint64_t jobId, std::uint64_t poolKey);
     void updateLaneOrder();
     /// Brings jobStatuses() up to date with rows changed since change log position `changesBefore` and new rows.
     void updateStatuses(std::size_t changesBefore);
 
-    std::vector<JobRecord> m_jobs;
-    std::vector<std::uint8_t> m_seen; ///< per job: which events were seen (bits)
-    std::vector<IndexSlot> m_index; ///< open addressing (linear probing), power-of-two size
-    std::vector<JobStatus> m_statuses; ///< jobStatuses()
+    // Per job, grown without copying (FlatArray): a million-job trace must not stop the GUI thread to grow.
+    detail::FlatArray<JobRecord> m_jobs;
+    detail::FlatArray<std::uint8_t> m_seen; ///< per job: which events were seen (bits)
+    detail::FlatArray<IndexSlot> m_index; ///< open addressing (linear probing), power-of-two size
+    detail::FlatArray<IndexSlot> m_oldIndex; ///< the index before the last growth, until migrated
+    std::size_t m_migrated = 0; ///< slots of m_oldIndex moved so far
+    detail::FlatArray<JobStatus> m_statuses; ///< jobStatuses()
     std::vector<WorkerLane> m_lanes;
     std::vector<std::int32_t> m_laneOrder; ///< laneOrder()
     std::map<std::pair<std::uint32_t, std::int32_t>, std::int32_t> m_laneIndex;
@@ -315,7 +324,7 @@ private:
     std::vector<FindingRecord> m_findings;
     std::vector<PoolSeries> m_pools;
     std::vector<ResizeMarker> m_resizes;
-    std::vector<std::uint32_t> m_changeLog;
+    detail::FlatArray<std::uint32_t> m_changeLog;
     std::vector<Delta> m_pending; ///< scratch: this batch's step changes
     std::vector<StepPoint> m_scratch;
     std::uint64_t m_dropped = 0;
