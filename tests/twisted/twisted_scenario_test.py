@@ -123,8 +123,10 @@ class Trace:
         check(self.header.get("source") == "twisted" and self.process.startswith("Twisted "),
               f'the trace says it comes from Twisted (process "{self.process}")')
         check(self.header.get("timed_out") is timed_out, f"the trace is {'' if timed_out else 'not '}marked timed out")
-        check(all(name.startswith(LANE_PREFIX) for name in self.lanes.values()),
-              f"every lane is a Twisted worker thread named {LANE_PREFIX}N ({sorted(self.lanes.values())})")
+        names = sorted(self.lanes.values(), key=lambda n: (len(n), n))
+        shown = ", ".join(names if len(names) <= 4 else names[:2] + ["...", names[-1]])
+        check(all(name.startswith(LANE_PREFIX) for name in names),
+              f"each of the {len(names)} lanes is a Twisted worker thread named {LANE_PREFIX}N ({shown})")
 
 
 def max_concurrent(jobs: list[dict]) -> int:
@@ -225,7 +227,8 @@ def case_resize(c: Case) -> None:
     jobs = t.pool_jobs()
     after = [j for j in jobs if j["started_ns"] > step["time_ns"]]
     check(len(t.lanes) == 2, f"suggestThreadPoolSize(8) started no thread: 2 lanes, not 8 ({len(t.lanes)})")
-    check(len(after) >= 8 and max_concurrent(jobs) == 2,
+    # 8 of the 12 start after 150 ms when the resize is on time; a busy machine may run it later.
+    check(len(after) >= 4 and max_concurrent(jobs) == 2,
           f"the {len(after)} jobs that started after the resize still ran two at a time")
     check(makespan_ms(jobs) >= 550, f"so the backlog drained in 6 rounds of 100 ms ({makespan_ms(jobs):.0f} ms)")
 
