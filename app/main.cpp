@@ -238,8 +238,8 @@ int main(int argc, char** argv)
         const RunSummary summaryA = summarizeRun(*a);
         const RunSummary summaryB = summarizeRun(*b);
         for (const auto& [path, summary] : { std::pair { pathA, summaryA }, std::pair { pathB, summaryB } }) {
-            if (summary.jobs == 0) {
-                err() << "thread-lab: " << path << ": an empty run (no pool job ended): nothing to compare" << Qt::endl;
+            if (summary.poolJobs == 0) {
+                err() << "thread-lab: " << path << ": an empty run (no pool job): nothing to compare" << Qt::endl;
                 return 2;
             }
         }

@@ -74,7 +74,7 @@ private Q_SLOTS:
         b.jobs = 4;
         b.peakBacklog = 0;
         const QList<RunComparisonRow> rows = compareRuns(a, b);
-        QCOMPARE(rows.size(), 9);
+        QCOMPARE(rows.size(), 10);
         QCOMPARE(rows.front().measure, QStringLiteral("jobs"));
         QCOMPARE(rows.front().a, QStringLiteral("2"));
         QCOMPARE(rows.front().b, QStringLiteral("4"));
@@ -83,6 +83,24 @@ private Q_SLOTS:
         QCOMPARE(rows.back().ratio, QStringLiteral("0.00x"));
         RunSummary none;
         QCOMPARE(compareRuns(none, b).front().ratio, QStringLiteral("-"));
+    }
+
+    /// A run that hung (Twisted's blocking exhaustion): its jobs are counted, as not ended, and it is not empty.
+    void aHungRunCountsWhatNeverEnded()
+    {
+        TraceData data;
+        data.append(std::vector<TraceEvent> {
+            ev(TraceEventKind::JobQueued, 0, 1),
+            ev(TraceEventKind::JobQueued, 0, 2),
+            ev(TraceEventKind::JobStarted, 10, 1, 0),
+        });
+        const RunSummary s = summarizeRun(data);
+        QCOMPARE(s.poolJobs, std::int64_t { 2 });
+        QCOMPARE(s.unfinished, std::int64_t { 2 });
+        QCOMPARE(s.jobs, std::int64_t { 0 });
+        QCOMPARE(s.makespanNs, std::int64_t { 0 });
+        QCOMPARE(compareRuns(summarizeRun(twoJobs()), s).at(1).b, QStringLiteral("2"));
+        QCOMPARE(summarizeRun(TraceData()).poolJobs, std::int64_t { 0 });
     }
 
     void anEmptyRunSummarisesToZeros()
@@ -101,8 +119,8 @@ private Q_SLOTS:
         RunSummary b = a;
         b.makespanNs *= 2;
         const QString table = compareRunsTable(a, b, QStringLiteral("before.json"), QStringLiteral("after.json"));
-        for (const char* measure :
-            { "jobs", "makespan", "throughput", "wait p50", "wait p95", "run p50", "run p95", "busy", "peak backlog" })
+        for (const char* measure : { "jobs", "not ended", "makespan", "throughput", "wait p50", "wait p95", "run p50",
+                 "run p95", "busy", "peak backlog" })
             QVERIFY2(table.contains(QLatin1String(measure)), measure);
         QVERIFY(table.contains(QStringLiteral("before.json")) && table.contains(QStringLiteral("after.json")));
         const QString makespan = table.split(QLatin1Char('\n')).filter(QStringLiteral("makespan")).front();

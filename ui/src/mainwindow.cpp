@@ -243,8 +243,8 @@ QString MainWindow::compareWith(const ComparedRun& b)
     m_controller.drain();
     const ComparedRun a = currentRun();
     for (const ComparedRun* run : { &a, &b }) {
-        if (summarizeRun(*run->data, run->fromNs, run->toNs).jobs == 0)
-            return tr("%1 is an empty run (no pool job ended): nothing to compare").arg(run->name);
+        if (summarizeRun(*run->data, run->fromNs, run->toNs).poolJobs == 0)
+            return tr("%1 is an empty run (no pool job): nothing to compare").arg(run->name);
     }
     m_compare->compare(m_timeline, a, b);
     auto* right = qobject_cast<QSplitter*>(m_compare->parentWidget());

@@ -17,10 +17,13 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
     for (const JobRecord& job : data.jobs()) {
         if (job.lane == JobRecord::kReactorLane || job.api == ApiKind::CallFromThread)
             continue; // the pool's jobs only: what a pool's makespan and waits are about
-        if (job.status != JobStatus::Finished && job.status != JobStatus::Failed)
-            continue;
         const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
         if (queued < fromNs || queued > toNs)
+            continue;
+        ++s.poolJobs;
+        if (job.status == JobStatus::Queued || job.status == JobStatus::Running)
+            ++s.unfinished; // a run that hung (Twisted's blocking exhaustion) leaves them so
+        if (job.status != JobStatus::Finished && job.status != JobStatus::Failed)
             continue;
         ++s.jobs;
         first = std::min(first, queued);
@@ -57,6 +60,8 @@ QList<RunComparisonRow> compareRuns(const RunSummary& a, const RunSummary& b)
     return {
         { QStringLiteral("jobs"), QString::number(a.jobs), QString::number(b.jobs),
             ratio(static_cast<double>(a.jobs), static_cast<double>(b.jobs)) },
+        { QStringLiteral("not ended"), QString::number(a.unfinished), QString::number(b.unfinished),
+            ratio(static_cast<double>(a.unfinished), static_cast<double>(b.unfinished)) },
         { QStringLiteral("makespan"), ms(a.makespanNs), ms(b.makespanNs),
             ratio(static_cast<double>(a.makespanNs), static_cast<double>(b.makespanNs)) },
         { QStringLiteral("throughput"), QString::number(a.throughputPerSecond, 'f', 1) + QStringLiteral(" jobs/s"),

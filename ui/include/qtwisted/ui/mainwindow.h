@@ -64,7 +64,7 @@ public:
     /// The run shown: the last scenario played in the window (the whole recording if none), or the opened trace.
     ComparedRun currentRun() const;
     /// Shows `b` below the current run on one time axis, with the comparison table; the error, or empty (a run with
-    /// no pool job that ended has nothing to compare).
+    /// no pool job has nothing to compare; one whose jobs never ended, as Twisted's that hung, has).
     QString compareWith(const ComparedRun& b);
     /// Compares the current run with a saved one, read blocking (Compare → With a saved run reads it the same way:
     /// a run is small); the error, or empty.

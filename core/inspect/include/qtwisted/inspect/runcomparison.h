@@ -15,7 +15,9 @@ namespace qtwisted {
 /// What two runs are compared on (`thread-lab --compare A.json B.json`): the pool jobs of a recorded run, from the
 /// first job queued to the last job ended.
 struct RunSummary {
+    std::int64_t poolJobs = 0; ///< pool jobs of the run, whatever became of them (0: an empty run)
     std::int64_t jobs = 0; ///< pool jobs that ended (finished or failed)
+    std::int64_t unfinished = 0; ///< still queued or running when the trace ends (a run that hung)
     std::int64_t makespanNs = 0; ///< first queued to last ended (0: no job ended)
     double throughputPerSecond = 0; ///< jobs / makespan
     std::int64_t waitP50Ns = 0, waitP95Ns = 0; ///< time in the queue
@@ -37,8 +39,8 @@ struct RunComparisonRow {
     QString ratio;
 };
 
-/// The measures of two runs, in the order of the table (jobs, makespan, throughput, wait and run p50/p95, busy,
-/// peak backlog): what the window's Compare tab and compareRunsTable() show.
+/// The measures of two runs, in the order of the table (jobs, not ended, makespan, throughput, wait and run p50/p95,
+/// busy, peak backlog): what the window's Compare tab and compareRunsTable() show.
 QList<RunComparisonRow> compareRuns(const RunSummary& a, const RunSummary& b);
 
 /// A plain-text table of two runs: one row per measure, each run's value and B ÷ A.
