@@ -178,8 +178,10 @@ void ComparePanel::follow(TimelineView* from, TimelineView* to)
 void ComparePanel::fillTable()
 {
     const QList<RunComparisonRow> rows = compareRuns(m_summaryA, m_summaryB);
-    m_table->setHorizontalHeaderLabels(
-        { tr("Measure"), tr("A: %1").arg(m_a.name), tr("B: %1").arg(m_b.name), tr("B ÷ A") });
+    // Short headers (the names are long: "lesson-resize-under-load in Twisted"); the names on hover and in the title.
+    m_table->setHorizontalHeaderLabels({ tr("Measure"), tr("A (above)"), tr("B (below)"), tr("B ÷ A") });
+    m_table->horizontalHeaderItem(1)->setToolTip(m_a.name);
+    m_table->horizontalHeaderItem(2)->setToolTip(m_b.name);
     m_table->setRowCount(static_cast<int>(rows.size()));
     for (int r = 0; r < rows.size(); ++r) {
         const RunComparisonRow& row = rows.at(r);

@@ -176,8 +176,15 @@ void MainWindow::connectController()
     connect(m_problems, &ProblemsPanel::firstProblem, this, [this] { m_tabs->setCurrentWidget(m_problems); });
     connect(m_compare, &ComparePanel::closed, this,
         [this] { m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false); });
-    connect(m_twisted, &TwistedRunner::outputLine, m_log,
-        [this](const QString& line) { m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), line); });
+    connect(m_twisted, &TwistedRunner::outputLine, m_log, [this](const QString& line) {
+        // "PoolThread-twisted.internet.reactor-0: job 3 done" is what a job printed, on that thread.
+        const qsizetype colon = line.indexOf(QStringLiteral(": "));
+        const QString thread = colon > 0 ? line.left(colon) : QString();
+        if (thread.startsWith(QStringLiteral("PoolThread-")) || thread == QStringLiteral("MainThread"))
+            m_log->appendOutput(QDateTime::currentDateTime(), thread, line.mid(colon + 2));
+        else
+            m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted-scenario.py"), line);
+    });
     connect(m_twisted, &TwistedRunner::finished, this, &MainWindow::onTwistedFinished);
 }
 
@@ -197,8 +204,10 @@ void MainWindow::onScenariosFinished()
         m_timeline->zoomTo(m_scenariosStartNs - margin, end + margin);
     }
     if (runsInTwisted() && m_controller.lastScenario() && !m_twisted->isRunning()) {
-        if (m_twisted->start(*m_controller.lastScenario()))
+        if (m_twisted->start(*m_controller.lastScenario())) {
+            m_log->appendHeading(tr("%1 in Twisted").arg(name));
             statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(name));
+        }
     }
 }
 
@@ -293,8 +302,10 @@ QString MainWindow::setRunInTwisted(bool on)
     if (!error.isEmpty())
         return error;
     if (on && m_scenariosRunning == 0 && m_controller.isLive() && !m_runs.empty() && m_controller.lastScenario()
-        && !m_twisted->isRunning() && m_twisted->start(*m_controller.lastScenario()))
+        && !m_twisted->isRunning() && m_twisted->start(*m_controller.lastScenario())) {
+        m_log->appendHeading(tr("%1 in Twisted").arg(m_controller.lastScenario()->name));
         statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(m_controller.lastScenario()->name));
+    }
     return {};
 }
 

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
@@ -108,6 +109,10 @@ bool TwistedRunner::start(const Scenario& scenario)
         if (error == QProcess::FailedToStart)
             onFinished(-1, true);
     });
+    // Lines as they are printed (a pipe would otherwise hold them until the script ends).
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
+    m_process->setProcessEnvironment(env);
     m_process->start(python(), { script(), scenarioPath, QStringLiteral("--export-trace"), m_tracePath });
     return true;
 }
