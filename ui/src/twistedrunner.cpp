@@ -100,6 +100,7 @@ bool TwistedRunner::start(const Scenario& scenario)
     m_tracePath = m_dir->filePath(QStringLiteral("twisted.json"));
     m_name = scenario.name;
     m_lastLine.clear();
+    m_gaveUpLine.clear();
     m_process = new QProcess(this);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     connect(m_process, &QProcess::readyRead, this, &TwistedRunner::readLines);
@@ -135,6 +136,8 @@ void TwistedRunner::readLines()
         if (line.isEmpty())
             continue;
         m_lastLine = line;
+        if (line.contains(QStringLiteral("TIMED OUT")))
+            m_gaveUpLine = line;
         Q_EMIT outputLine(line);
     }
 }
@@ -161,8 +164,8 @@ QString TwistedRunner::endMessage(int exitCode, bool crashed) const
     if (crashed)
         return tr("Twisted's run of %1 did not finish (the script was stopped or could not start)").arg(m_name);
     if (exitCode == kExitGaveUp)
-        return tr("Twisted never finished %1 — it hangs, as the lesson says; the script gave up: %2")
-            .arg(m_name, m_lastLine);
+        return tr("Twisted never finished %1 — it hangs; the script gave up: %2")
+            .arg(m_name, m_gaveUpLine.isEmpty() ? m_lastLine : m_gaveUpLine);
     if (exitCode != 0)
         return tr("Twisted's run of %1 failed (exit %2): %3").arg(m_name).arg(exitCode).arg(m_lastLine);
     return tr("Twisted played %1").arg(m_name);

@@ -29,7 +29,18 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
         first = std::min(first, queued);
         last = std::max(last, job.endedNs);
     }
-    if (s.jobs == 0 || last <= first)
+    if (s.unfinished > 0 && data.latestNs() != kNoTime) {
+        // A run that never finished (it hung, and its trace was cut): measured to the end of its trace, a lower bound.
+        s.finished = false;
+        for (const JobRecord& job : data.jobs()) {
+            const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
+            if (job.lane != JobRecord::kReactorLane && job.api != ApiKind::CallFromThread && queued >= fromNs
+                && queued <= toNs)
+                first = std::min(first, queued);
+        }
+        last = std::max(last, std::min(data.latestNs(), toNs));
+    }
+    if (last <= first)
         return s;
     s.makespanNs = last - first;
     s.throughputPerSecond = static_cast<double>(s.jobs) / (static_cast<double>(s.makespanNs) / 1e9);
@@ -62,7 +73,8 @@ QList<RunComparisonRow> compareRuns(const RunSummary& a, const RunSummary& b)
             ratio(static_cast<double>(a.jobs), static_cast<double>(b.jobs)) },
         { QStringLiteral("not ended"), QString::number(a.unfinished), QString::number(b.unfinished),
             ratio(static_cast<double>(a.unfinished), static_cast<double>(b.unfinished)) },
-        { QStringLiteral("makespan"), ms(a.makespanNs), ms(b.makespanNs),
+        { QStringLiteral("makespan"), (a.finished ? QString() : QStringLiteral("≥ ")) + ms(a.makespanNs),
+            (b.finished ? QString() : QStringLiteral("≥ ")) + ms(b.makespanNs),
             ratio(static_cast<double>(a.makespanNs), static_cast<double>(b.makespanNs)) },
         { QStringLiteral("throughput"), QString::number(a.throughputPerSecond, 'f', 1) + QStringLiteral(" jobs/s"),
             QString::number(b.throughputPerSecond, 'f', 1) + QStringLiteral(" jobs/s"),

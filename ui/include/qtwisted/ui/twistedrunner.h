@@ -57,6 +57,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_tracePath;
     QString m_lastLine;
+    QString m_gaveUpLine; ///< the script's "TIMED OUT: ..." line
     QString m_name;
     std::optional<QString> m_unavailable;
 };

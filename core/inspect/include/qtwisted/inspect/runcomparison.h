@@ -18,7 +18,9 @@ struct RunSummary {
     std::int64_t poolJobs = 0; ///< pool jobs of the run, whatever became of them (0: an empty run)
     std::int64_t jobs = 0; ///< pool jobs that ended (finished or failed)
     std::int64_t unfinished = 0; ///< still queued or running when the trace ends (a run that hung)
-    std::int64_t makespanNs = 0; ///< first queued to last ended (0: no job ended)
+    std::int64_t makespanNs
+        = 0; ///< first queued to last ended (0: no job ended); when not finished, to the trace's end
+    bool finished = true; ///< false: jobs never ended (the makespan is a lower bound)
     double throughputPerSecond = 0; ///< jobs / makespan
     std::int64_t waitP50Ns = 0, waitP95Ns = 0; ///< time in the queue
     std::int64_t runP50Ns = 0, runP95Ns = 0; ///< run time
