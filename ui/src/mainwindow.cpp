@@ -102,7 +102,7 @@ QWidget* MainWindow::createCentralWidget()
     auto* bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(tabs);
     bottom->addWidget(m_log);
-    bottom->setSizes({ 640, 560 });
+    bottom->setSizes({ 800, 400 }); // the recipes' Python and C++ side by side need the room more than the log
 
     auto* right = new QSplitter(Qt::Vertical);
     right->setObjectName(QStringLiteral("rightSplitter"));

@@ -34,7 +34,7 @@ RecipesPanel::RecipesPanel(LabController& controller, QWidget* parent)
     std::stable_partition(names.begin(), names.end(), [](const QString& n) { return n.startsWith(u"howto-"); });
     for (const QString& name : names)
         m_recipes->addItem(name);
-    m_recipes->setMaximumWidth(220);
+    m_recipes->setMaximumWidth(190);
 
     m_description = new QLabel;
     m_description->setObjectName(QStringLiteral("recipeDescription"));
