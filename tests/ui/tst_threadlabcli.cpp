@@ -206,6 +206,20 @@ private Q_SLOTS:
         const LabRun notARun = runLab({ a, nothing });
         QCOMPARE(notARun.exitCode, 2);
         QVERIFY2(notARun.output.contains(QStringLiteral("cannot compare")), qPrintable(notARun.output));
+        // A trace cut in the middle (a copy interrupted): not a saved run, saying where it breaks.
+        QFile whole(b);
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        const QByteArray bytes = whole.readAll();
+        const QString truncated = dir.filePath(QStringLiteral("truncated.json"));
+        writeFile(truncated, bytes.left(bytes.size() / 2));
+        for (const QStringList& arguments :
+            { QStringList { a, truncated }, QStringList { QStringLiteral("--compare"), a, truncated } }) {
+            const LabRun refused = runLab(arguments);
+            QCOMPARE(refused.exitCode, 2);
+            QVERIFY2(refused.output.contains(QStringLiteral("not a saved run"))
+                    && refused.output.contains(QStringLiteral("not valid JSON")),
+                qPrintable(refused.output));
+        }
         QCOMPARE(runLab({ a, b, QStringLiteral("--headless") }).exitCode, 2);
     }
 
