@@ -204,17 +204,28 @@ private Q_SLOTS:
     }
 
 #ifdef Q_OS_LINUX
-    /// Workers busy on every CPU: raising the maximum would not help, and the finding says so instead.
+    /// Workers busy on every CPU: raising the maximum would not help, and the finding says so instead — also when
+    /// there are more workers than CPUs, each then running only part of the time (the review's case: 10 spinning
+    /// workers on 2 CPUs must not read as "waiting in the kernel").
+    void cpuBoundSaturationProposesNoMoreThreads_data()
+    {
+        QTest::addColumn<int>("perCpu");
+        QTest::newRow("one worker per CPU") << 1;
+        QTest::newRow("four workers per CPU") << 4;
+    }
+
     void cpuBoundSaturationProposesNoMoreThreads()
     {
+        QFETCH(int, perCpu);
         const int cpus = std::max(1, QThread::idealThreadCount());
+        const int workers = cpus * perCpu;
         Reactor reactor;
-        ThreadPool pool(cpus, cpus, u"cpu"_s);
+        ThreadPool pool(workers, workers, u"cpu"_s);
         pool.start();
         DiagnosticsMonitor monitor(reactor, quick());
         monitor.watch(pool);
         std::atomic<bool> quit { false };
-        for (int i = 0; i < cpus * 40; ++i) {
+        for (int i = 0; i < workers * 40; ++i) {
             pool.callInThread([&quit] {
                 const auto end = std::chrono::steady_clock::now() + 20ms;
                 while (!quit.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end) { }
@@ -229,6 +240,7 @@ private Q_SLOTS:
         const auto found = ofRule(monitor.findings(), DiagnosticRule::PoolSaturation).front();
         QVERIFY2(found.remedy.contains(u"CPUs"_s), qPrintable(found.message + u" / "_s + found.remedy));
         QVERIFY(!found.suggestedMaxThreads.has_value());
+        QVERIFY2(found.message.contains(u" 0 waiting in the kernel"_s), qPrintable(found.message));
     }
 #endif
 

@@ -18,7 +18,10 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -337,6 +340,39 @@ private Q_SLOTS:
         QVERIFY(!panel()->runB().data->lanes().empty());
         for (const WorkerLane& lane : panel()->runB().data->lanes())
             QVERIFY2(!lane.threadName.startsWith(QStringLiteral("PoolThread-qtwisted")), qPrintable(lane.threadName));
+    }
+
+    /// Twisted's run is compared with the qtwisted run it was started for, even when another ran meanwhile; a run
+    /// that ends while Twisted is busy, and a Launcher run (no scenario), are not played in Twisted, and it says so.
+    void theTwistedRunIsComparedWithItsOwnRun()
+    {
+        TwistedRunner probe;
+        const QString why = probe.unavailableReason();
+        if (!why.isEmpty())
+            QSKIP(qPrintable(QStringLiteral("Twisted cannot run here: ") + why));
+        QCOMPARE(m_window->setRunInTwisted(true), QString());
+        QSignalSpy twisted(m_window->twistedRunner(), &TwistedRunner::finished);
+        play(jobs(QStringLiteral("first"), 4, 300, 2)); // about 0.6 s in Twisted, after its start-up
+        QVERIFY(m_window->twistedRunner()->isRunning());
+        play(jobs(QStringLiteral("second"), 2, 10, 2)); // ends while Twisted still plays "first"
+        QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("second was not played in Twisted")),
+            qPrintable(m_window->statusBar()->currentMessage()));
+        QVERIFY(twisted.wait(60000));
+        QTRY_VERIFY(panel()->isComparing());
+        QCOMPARE(panel()->runA().name, QStringLiteral("first in qtwisted"));
+        QCOMPARE(panel()->runB().name, QStringLiteral("first in Twisted"));
+        QCOMPARE(cell(table(), QStringLiteral("jobs"), 1), QStringLiteral("4"));
+        QCOMPARE(cell(table(), QStringLiteral("jobs"), 2), QStringLiteral("4"));
+
+        // A Launcher run has no scenario to play.
+        m_window->findChild<QSpinBox*>(QStringLiteral("countSpin"))->setValue(2);
+        m_window->findChild<QSpinBox*>(QStringLiteral("sleepMinSpin"))->setValue(5);
+        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("queueButton")), Qt::LeftButton);
+        QVERIFY(finished.wait(10000));
+        QVERIFY(!m_window->twistedRunner()->isRunning());
+        QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("was not played in Twisted")),
+            qPrintable(m_window->statusBar()->currentMessage()));
     }
 };
 

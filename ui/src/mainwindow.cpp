@@ -133,7 +133,7 @@ void MainWindow::connectController()
         // back or Now returns to following the newest seconds.
         m_scenariosRunning = std::max(0, m_scenariosRunning - 1);
         if (m_scenariosRunning == 0)
-            onScenariosFinished();
+            onScenariosFinished(name);
     });
     connect(&m_controller, &LabController::recordingChanged, this, [this](bool recording) {
         const QSignalBlocker block(m_recordAction);
@@ -188,12 +188,17 @@ void MainWindow::connectController()
     connect(m_twisted, &TwistedRunner::finished, this, &MainWindow::onTwistedFinished);
 }
 
-void MainWindow::onScenariosFinished()
+void MainWindow::onScenariosFinished(const QString& name)
 {
+    if (m_closing)
+        return; // cancelled by closing or by Stop reactor: not a run to keep, show or play again
     m_controller.drain();
     const std::int64_t end = traceNow();
-    const QString name = m_controller.lastScenario() ? m_controller.lastScenario()->name : tr("run");
-    m_runs.push_back({ name, m_scenariosStartNs, end });
+    RunSpan run { name, m_scenariosStartNs, end, nullptr };
+    if (m_playing && m_playing->name == name)
+        run.scenario = m_playing;
+    m_playing.reset();
+    m_runs.push_back(run);
     if (m_runs.size() > kKeptRuns)
         m_runs.erase(m_runs.begin());
     m_previousRunAction->setEnabled(m_runs.size() >= 2);
@@ -203,33 +208,71 @@ void MainWindow::onScenariosFinished()
         const std::int64_t margin = std::max<std::int64_t>((end - m_scenariosStartNs) / 50, 1'000'000);
         m_timeline->zoomTo(m_scenariosStartNs - margin, end + margin);
     }
-    if (runsInTwisted() && m_controller.lastScenario() && !m_twisted->isRunning()) {
-        if (m_twisted->start(*m_controller.lastScenario())) {
-            m_log->appendHeading(tr("%1 in Twisted").arg(name));
-            statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(name));
-        }
+    if (runsInTwisted())
+        playInTwisted(run);
+}
+
+void MainWindow::playInTwisted(const RunSpan& run)
+{
+    if (!run.scenario) {
+        statusBar()->showMessage(
+            tr("Run in Twisted too plays scenarios (a recipe, a file): %1 was not played in Twisted").arg(run.name),
+            kMessageMs);
+        return;
     }
+    if (m_twisted->isRunning()) {
+        statusBar()->showMessage(tr("Twisted is still playing %1: %2 was not played in Twisted")
+                                     .arg(m_twistedRun ? m_twistedRun->name : QString(), run.name),
+            kMessageMs);
+        return;
+    }
+    // Twisted gets five times qtwisted's time and 30 s more before the script gives up on it (a pool exhausted by
+    // blocking calls never finishes); a run that is merely slower than qtwisted's is not called hung.
+    const auto seconds
+        = static_cast<int>(std::min<std::int64_t>(3600, 30 + 5 * ((run.endNs - run.startNs) / 1'000'000'000 + 1)));
+    m_twistedRun = run;
+    m_log->appendHeading(tr("%1 in Twisted").arg(run.name));
+    statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(run.name));
+    if (!m_twisted->start(*run.scenario, seconds))
+        m_twistedRun.reset();
 }
 
 void MainWindow::onTwistedFinished(const QString& tracePath, const QString& message, bool gaveUp)
 {
+    const std::optional<RunSpan> run = std::exchange(m_twistedRun, std::nullopt);
     statusBar()->showMessage(message, kMessageMs);
-    if (tracePath.isEmpty()) {
+    if (tracePath.isEmpty() || !run || m_closing) {
         m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), message);
         return;
     }
-    const QString error = compareWithFile(tracePath);
+    QString error;
+    if (!m_controller.isLive())
+        error = tr("Twisted's run of %1 ended while a saved run is shown: back to live recording to compare")
+                    .arg(run->name);
+    TraceFileTasks::Result r;
+    if (error.isEmpty()) {
+        r = TraceFileTasks::read(tracePath);
+        if (!r.data)
+            error = tr("Twisted's trace of %1 cannot be read: %2").arg(run->name, r.error);
+    }
+    if (error.isEmpty()) {
+        // A: the qtwisted run the play was started for (not whatever is current now); B: Twisted's.
+        ComparedRun a;
+        a.name = tr("%1 in qtwisted").arg(run->name);
+        a.data = &m_controller.traceData();
+        a.fromNs = run->startNs;
+        a.toNs = run->endNs;
+        ComparedRun b;
+        b.name = tr("%1 in Twisted%2").arg(run->name, gaveUp ? tr(" (hung: gave up)") : QString());
+        b.owned = std::make_shared<const TraceData>(std::move(*r.data));
+        b.data = b.owned.get();
+        error = showComparison(a, b);
+    }
     if (!error.isEmpty()) {
         m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), error);
         statusBar()->showMessage(error, kMessageMs);
         return;
     }
-    // The run's name says where it came from, not the temporary file it was written to.
-    ComparedRun b = m_compare->runB();
-    b.name = tr("%1 in Twisted%2")
-                 .arg(m_controller.lastScenario() ? m_controller.lastScenario()->name : QString(),
-                     gaveUp ? tr(" (hung: gave up)") : QString());
-    compareWith(b);
     statusBar()->showMessage(message, kMessageMs);
 }
 
@@ -250,7 +293,11 @@ ComparedRun MainWindow::currentRun() const
 QString MainWindow::compareWith(const ComparedRun& b)
 {
     m_controller.drain();
-    const ComparedRun a = currentRun();
+    return showComparison(currentRun(), b);
+}
+
+QString MainWindow::showComparison(const ComparedRun& a, const ComparedRun& b)
+{
     for (const ComparedRun* run : { &a, &b }) {
         if (summarizeRun(*run->data, run->fromNs, run->toNs).poolJobs == 0)
             return tr("%1 is an empty run (no pool job): nothing to compare").arg(run->name);
@@ -301,11 +348,10 @@ QString MainWindow::setRunInTwisted(bool on)
     m_twistedAction->setChecked(on && error.isEmpty());
     if (!error.isEmpty())
         return error;
-    if (on && m_scenariosRunning == 0 && m_controller.isLive() && !m_runs.empty() && m_controller.lastScenario()
-        && !m_twisted->isRunning() && m_twisted->start(*m_controller.lastScenario())) {
-        m_log->appendHeading(tr("%1 in Twisted").arg(m_controller.lastScenario()->name));
-        statusBar()->showMessage(tr("Playing %1 in Twisted…").arg(m_controller.lastScenario()->name));
-    }
+    if (on && m_scenariosRunning == 0 && m_controller.isLive() && !m_runs.empty())
+        playInTwisted(m_runs.back()); // the run just shown
+    if (!on)
+        m_twisted->cancel(); // a play under way ends without a comparison
     return {};
 }
 
@@ -436,6 +482,7 @@ void MainWindow::runScenario(const Scenario& scenario)
     if (!m_controller.isLive())
         showLive();
     m_log->appendHeading(scenario.name);
+    m_playing = std::make_shared<const Scenario>(scenario);
     m_controller.runScenario(scenario);
 }
 
@@ -610,6 +657,8 @@ void MainWindow::stopReactorNow()
     m_recipes->setRunEnabled(false);
     m_pool->disableControls();
     statusBar()->showMessage(tr("Reactor stopped"));
+    m_closing = true;
+    m_twisted->cancel();
     m_controller.stopReactor();
 }
 
@@ -620,6 +669,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     // ones wake early (the runner's own sleep), so closing with 10 000 jobs queued does not wait for all of them.
     // Jobs the user's code would have run cannot be interrupted in Twisted; ours are all runner jobs. A file being
     // read or written is cancelled too.
+    m_closing = true;
+    m_twisted->cancel();
     m_files->cancel();
     m_controller.cancelAll();
     event->accept();

@@ -84,18 +84,22 @@ QString TwistedRunner::unavailableReason()
     return *m_unavailable;
 }
 
-bool TwistedRunner::start(const Scenario& scenario)
+bool TwistedRunner::start(const Scenario& scenario, int timeoutSeconds)
 {
     if (isRunning() || !unavailableReason().isEmpty())
         return false;
     m_dir = std::make_unique<QTemporaryDir>();
-    if (!m_dir->isValid())
-        return false;
     const QString scenarioPath = m_dir->filePath(QStringLiteral("scenario.json"));
     QFile file(scenarioPath);
     const QByteArray json = toJson(scenario);
-    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size())
-        return false;
+    if (!m_dir->isValid() || !file.open(QIODevice::WriteOnly) || file.write(json) != json.size()) {
+        const QString why = tr("Twisted's run of %1 could not start: cannot write %2 (%3)")
+                                .arg(scenario.name, scenarioPath, file.errorString());
+        // Reported as any other end (from the event loop, so that the caller sees start() return first).
+        QMetaObject::invokeMethod(
+            this, [this, why] { Q_EMIT finished(QString(), why, false); }, Qt::QueuedConnection);
+        return true;
+    }
     file.close();
     m_tracePath = m_dir->filePath(QStringLiteral("twisted.json"));
     m_name = scenario.name;
@@ -107,14 +111,18 @@ bool TwistedRunner::start(const Scenario& scenario)
     connect(m_process, &QProcess::finished, this,
         [this](int exitCode, QProcess::ExitStatus status) { onFinished(exitCode, status != QProcess::NormalExit); });
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
-        if (error == QProcess::FailedToStart)
-            onFinished(-1, true);
+        if (error == QProcess::FailedToStart) // emitted inside QProcess::start(): report it from the event loop
+            QMetaObject::invokeMethod(
+                this, [this] { onFinished(-1, true); }, Qt::QueuedConnection);
     });
     // Lines as they are printed (a pipe would otherwise hold them until the script ends).
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PYTHONUNBUFFERED"), QStringLiteral("1"));
     m_process->setProcessEnvironment(env);
-    m_process->start(python(), { script(), scenarioPath, QStringLiteral("--export-trace"), m_tracePath });
+    QStringList arguments { script(), scenarioPath, QStringLiteral("--export-trace"), m_tracePath };
+    if (timeoutSeconds > 0)
+        arguments << QStringLiteral("--timeout") << QString::number(timeoutSeconds);
+    m_process->start(python(), arguments);
     return true;
 }
 

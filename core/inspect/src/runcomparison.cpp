@@ -18,8 +18,8 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
         if (job.lane == JobRecord::kReactorLane || job.api == ApiKind::CallFromThread)
             continue; // the pool's jobs only: what a pool's makespan and waits are about
         const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
-        if (queued < fromNs || queued > toNs)
-            continue;
+        if (queued == kNoTime || queued < fromNs || queued > toNs)
+            continue; // no time to place it by (its events were dropped): not part of any run
         ++s.poolJobs;
         if (job.status == JobStatus::Queued || job.status == JobStatus::Running)
             ++s.unfinished; // a run that hung (Twisted's blocking exhaustion) leaves them so
@@ -34,8 +34,8 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
         s.finished = false;
         for (const JobRecord& job : data.jobs()) {
             const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
-            if (job.lane != JobRecord::kReactorLane && job.api != ApiKind::CallFromThread && queued >= fromNs
-                && queued <= toNs)
+            if (job.lane != JobRecord::kReactorLane && job.api != ApiKind::CallFromThread && queued != kNoTime
+                && queued >= fromNs && queued <= toNs)
                 first = std::min(first, queued);
         }
         last = std::max(last, std::min(data.latestNs(), toNs));

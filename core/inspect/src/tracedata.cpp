@@ -297,8 +297,10 @@ std::span<const Interval> TraceData::intervalsIn(std::int32_t lane, std::int64_t
 void TraceData::growIndex()
 {
     migrateIndex(m_oldIndex.size()); // the previous growth's, if any is left (never, at four slots per job)
+    detail::FlatArray<IndexSlot> grown; // allocated first: if that throws, the index is as it was
+    grown.assignZeroed(std::max<std::size_t>(1024, m_index.size() * 2));
     m_oldIndex.swap(m_index);
-    m_index.assignZeroed(std::max<std::size_t>(1024, m_oldIndex.size() * 2));
+    m_index.swap(grown);
     m_migrated = 0;
 }
 
@@ -523,7 +525,6 @@ void TraceData::updateStatuses(std::size_t changesBefore)
 {
     for (const std::uint32_t row : changedRowsSince(changesBefore))
         m_statuses[row] = m_jobs[row].status;
-    m_statuses.reserve(m_jobs.size());
     for (std::size_t row = m_statuses.size(); row < m_jobs.size(); ++row)
         m_statuses.push_back(m_jobs[row].status);
 }

@@ -99,8 +99,11 @@ std::optional<std::int64_t> cpuTimeNs(int cpuClock)
 #endif
 }
 
-/// A worker's CPU time at the last sample, and the share of the time between the last two samples it spent on a
-/// CPU (-1: not known yet).
+/// How long a worker's CPU share is measured over (diagnostics: on a CPU or waiting in the kernel).
+constexpr std::int64_t kShareWindowNs = 100 * kMs;
+
+/// A worker's CPU time when its current window began, and the share of the last whole window it spent on a CPU
+/// (-1: not known yet).
 struct CpuMark {
     int tid = 0;
     std::int64_t cpuNs = 0;
@@ -254,8 +257,8 @@ public:
         std::int64_t lastStartNs = 0;
         // queue waits over the window, and the ongoing findings by label (0: the whole pool)
         std::deque<WaitSample> waits;
-        // CPU time of its busy workers by index, to tell on a CPU from waiting in the kernel over a whole sample
-        // interval rather than at one instant (a worker sleeping 10 ms per job is on a CPU between its jobs)
+        // CPU time of its workers by index, to tell on a CPU from waiting in the kernel over a window rather than
+        // at one instant (a worker sleeping 10 ms per job is on a CPU between its jobs)
         std::map<int, CpuMark> cpu;
         std::map<std::uint32_t, quint64> queueWait;
         std::map<std::uint32_t, std::int64_t> queueWaitP95;
@@ -595,19 +598,24 @@ public:
         hotTag = tag;
     }
 
-    /// Updates the CPU-time marks of the pool's busy workers (those that run a job and are not blocked).
+    /// Updates the CPU-time marks of the pool's workers: each share is measured over at least kShareWindowNs (a
+    /// sample interval is too short a look at a thread that shares a CPU with others), whatever the worker did
+    /// between (a job, the next job, a moment idle).
     static void sampleCpu(PoolWatch& p, std::int64_t now)
     {
         std::map<int, CpuMark> next;
         for (const WorkerSample& w : p.snap.workersNow) {
-            if (!w.running || w.blocked)
+            const auto before = p.cpu.find(w.index);
+            const bool known = before != p.cpu.end() && before->second.tid == w.tid;
+            if (known && now - before->second.atNs < kShareWindowNs) {
+                next.emplace(w.index, before->second); // the window is not over: keep its start and last share
                 continue;
+            }
             const auto cpuNs = cpuTimeNs(w.cpuClock);
             if (!cpuNs)
                 continue;
             CpuMark mark { w.tid, *cpuNs, now, -1 };
-            const auto before = p.cpu.find(w.index);
-            if (before != p.cpu.end() && before->second.tid == w.tid && now > before->second.atNs)
+            if (known)
                 mark.share = static_cast<double>(*cpuNs - before->second.cpuNs)
                     / static_cast<double>(now - before->second.atNs);
             next.emplace(w.index, mark);
@@ -615,14 +623,24 @@ public:
         p.cpu.swap(next);
     }
 
-    /// Whether a busy worker is on a CPU: by the share of the last sample interval it ran (a third or more), or,
-    /// before there are two samples, by what the kernel says it does now.
-    static std::optional<bool> workerOnCpu(const PoolWatch& p, const WorkerSample& w)
+    /// Whether a busy worker is on a CPU, from the share of the last window it ran and what the kernel says it does
+    /// now. The share that counts is measured against what the worker could get: `running` workers wanting `cpus`
+    /// CPUs get cpus / running each at most (8 spinning workers on 2 CPUs run a quarter of the time each, and are
+    /// still CPU-bound). A third of that is on a CPU; a tenth of it is too when the thread is running or ready to run
+    /// now; less is waiting in the kernel — a worker sleeping 10 ms per job is *running* for a moment between two
+    /// sleeps, and its state at that instant alone said "on a CPU" (CI, issue 16). Before a first window ends, the
+    /// state now decides.
+    static std::optional<bool> workerOnCpu(const PoolWatch& p, const WorkerSample& w, int running, int cpus)
     {
         const auto mark = p.cpu.find(w.index);
-        if (mark != p.cpu.end() && mark->second.tid == w.tid && mark->second.share >= 0)
-            return mark->second.share >= 1.0 / 3.0;
-        return onCpu(w.tid);
+        if (mark == p.cpu.end() || mark->second.tid != w.tid || mark->second.share < 0)
+            return onCpu(w.tid);
+        const double fair = std::min(1.0, static_cast<double>(cpus) / std::max(1, running));
+        if (mark->second.share >= fair / 3.0)
+            return true;
+        if (mark->second.share >= fair / 10.0)
+            return onCpu(w.tid).value_or(false);
+        return false;
     }
 
     void checkPool(PoolWatch& p, std::int64_t now)
@@ -790,10 +808,13 @@ public:
             // What the busy workers do now: on a CPU, or waiting in the kernel (sleep, I/O, a lock).
             int onCpuNow = 0;
             int waitingNow = 0;
+            const int cpus = std::max(1, QThread::idealThreadCount());
+            const auto runningNow = static_cast<int>(std::count_if(s.workersNow.begin(), s.workersNow.end(),
+                [](const WorkerSample& w) { return w.running && !w.blocked; }));
             for (const WorkerSample& w : s.workersNow) {
                 if (!w.running || w.blocked)
                     continue;
-                if (const auto cpu = workerOnCpu(p, w))
+                if (const auto cpu = workerOnCpu(p, w, runningNow, cpus))
                     ++(*cpu ? onCpuNow : waitingNow);
             }
             const QString doing = onCpuNow + waitingNow == 0
@@ -813,7 +834,6 @@ public:
                 what += QStringLiteral("at the current rate the backlog needs %1 s to drain.")
                             .arg(QString::number(drainS, 'f', 1));
             f.message = what;
-            const int cpus = std::max(1, QThread::idealThreadCount());
             if (onCpuNow >= cpus && waitingNow == 0) {
                 // CPU-bound: more threads would only share the same CPUs
                 f.remedy = QStringLiteral("The busy workers are on all %1 CPUs: more threads will not drain the "

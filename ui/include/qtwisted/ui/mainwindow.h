@@ -5,6 +5,8 @@
 #include <QMainWindow>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 class QLabel;
@@ -94,16 +96,23 @@ private:
     void onLoadScenario();
     void onSavePng();
     void stopReactorNow();
-    void onScenariosFinished();
+    /// `name`: the last of the scenarios that ran together (a recipe, a file, or the Launcher's "launch N").
+    void onScenariosFinished(const QString& name);
     void onTwistedFinished(const QString& tracePath, const QString& message, bool gaveUp);
     void createCompareMenu();
+    /// Shows `a` (drawn by the main timeline) against `b`; the error, or empty.
+    QString showComparison(const ComparedRun& a, const ComparedRun& b);
 
-    /// A scenario run in the window: its part of the live recording.
+    /// A scenario run in the window: its part of the live recording, and the scenario played (none for a Launcher
+    /// run: nothing to play in Twisted).
     struct RunSpan {
         QString name;
         std::int64_t startNs = 0;
         std::int64_t endNs = 0;
+        std::shared_ptr<const Scenario> scenario;
     };
+    /// Plays `run`'s scenario in Twisted, to be compared with `run` when it ends; says why not otherwise.
+    void playInTwisted(const RunSpan& run);
 
     LabController& m_controller;
     LauncherPanel* m_launcher = nullptr;
@@ -127,6 +136,9 @@ private:
     QAction* m_twistedAction = nullptr;
     QAction* m_previousRunAction = nullptr;
     std::vector<RunSpan> m_runs; ///< the last few, oldest first
+    std::shared_ptr<const Scenario> m_playing; ///< the last scenario runScenario() started, until it finishes
+    std::optional<RunSpan> m_twistedRun; ///< the qtwisted run the Twisted play under way is to be compared with
+    bool m_closing = false; ///< the window closes or the reactor stopped: runs cancelled now are not played again
     QString m_shownFile; ///< the file of the trace shown when not live
 };
 

@@ -35,8 +35,10 @@ public:
     /// python3-twisted`); empty when it can. Runs the interpreter once (a fraction of a second) and remembers.
     QString unavailableReason();
 
-    /// Plays `scenario` in Twisted; false (and nothing started) while another play runs or when unavailable.
-    bool start(const Scenario& scenario);
+    /// Plays `scenario` in Twisted, giving up after `timeoutSeconds` (0: the script's default, the scenario's
+    /// scripted time + 30 s). False while another play runs or when unavailable (nothing started, no finished());
+    /// once it returns true, finished() follows, also when the process cannot start.
+    bool start(const Scenario& scenario, int timeoutSeconds = 0);
     bool isRunning() const;
     /// Stops a play (its process is killed); finished() follows with no trace.
     void cancel();

@@ -109,9 +109,10 @@ public:
     }
     void push_back(const T& value)
     {
+        const T copy = value; // `value` may live in this array, which growing moves
         if (m_size == m_capacity)
             reserve(grownCapacity());
-        m_data[m_size++] = value;
+        m_data[m_size++] = copy;
     }
     iterator insert(const_iterator pos, const T& value)
     {
