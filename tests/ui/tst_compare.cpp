@@ -3,6 +3,8 @@
 // Two runs compared in the window (issue 18): run B drawn below run A on one time axis, aligned at each run's first
 // job (or first resize) and kept in step, with a table whose numbers are the traces'; saved runs, the previous run and
 // the Twisted run; files that are not runs refused with one message.
+#include "labtestutil.h"
+
 #include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/inspect/runcomparison.h>
 #include <qtwisted/inspect/scenario.h>
@@ -87,20 +89,18 @@ QString cell(QTableWidget* table, const QString& measure, int column)
 class TestCompare : public QObject {
     Q_OBJECT
 private:
-    std::unique_ptr<Reactor> m_reactor;
-    std::unique_ptr<LabController> m_controller;
-    std::unique_ptr<MainWindow> m_window;
+    labtest::LabWindow m_lab;
     QTemporaryDir m_dir;
 
-    TimelineView* mainView() { return m_window->findChild<TimelineView*>(QStringLiteral("timeline")); }
-    ComparePanel* panel() { return m_window->comparePanel(); }
+    TimelineView* mainView() { return m_lab.window->findChild<TimelineView*>(QStringLiteral("timeline")); }
+    ComparePanel* panel() { return m_lab.window->comparePanel(); }
     QTableWidget* table() { return panel()->table(); }
 
     /// Plays `scenario` in the window and waits for its end.
     void play(const Scenario& scenario)
     {
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
-        m_window->runScenario(scenario);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
+        m_lab.window->runScenario(scenario);
         QVERIFY(finished.wait(20000));
         // The last job's end event may reach the recording just after the scenario's end.
         QTRY_VERIFY(allEnded());
@@ -108,8 +108,8 @@ private:
 
     bool allEnded()
     {
-        m_controller->drain();
-        const TraceData& data = m_controller->traceData();
+        m_lab.controller->drain();
+        const TraceData& data = m_lab.controller->traceData();
         return std::none_of(data.jobs().begin(), data.jobs().end(),
             [](const JobRecord& job) { return job.lane != JobRecord::kReactorLane && job.endedNs == kNoTime; });
     }
@@ -126,7 +126,7 @@ private:
     {
         restart();
         play(scenario);
-        QVERIFY(m_window->exportTrace(path));
+        QVERIFY(m_lab.window->exportTrace(path));
     }
 
     void writeFile(const QString& path, const QByteArray& bytes)
@@ -140,23 +140,10 @@ private Q_SLOTS:
     void init()
     {
         QVERIFY(m_dir.isValid());
-        m_reactor = std::make_unique<Reactor>();
-        QSignalSpy started(m_reactor.get(), &Reactor::started);
-        m_controller = std::make_unique<LabController>(*m_reactor);
-        m_window = std::make_unique<MainWindow>(*m_controller);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        if (!m_reactor->isRunning())
-            QVERIFY(started.wait(5000));
+        QVERIFY(m_lab.open());
     }
 
-    void cleanup()
-    {
-        m_controller->cancelAll();
-        m_window.reset();
-        m_controller.reset();
-        m_reactor.reset();
-    }
+    void cleanup() { m_lab.close(); }
 
     /// A saved run against the one shown: B below A, the table's numbers those of the two traces.
     void aSavedRunIsDrawnBelowWithItsNumbers()
@@ -166,8 +153,8 @@ private Q_SLOTS:
         record(jobs(QStringLiteral("four on two"), 4, 40, 2), a);
         record(jobs(QStringLiteral("six on one"), 6, 20, 1), b);
         QVERIFY(!panel()->isVisible());
-        QCOMPARE(m_window->openTrace(a), QString());
-        QCOMPARE(m_window->compareWithFile(b), QString());
+        QCOMPARE(m_lab.window->openTrace(a), QString());
+        QCOMPARE(m_lab.window->compareWithFile(b), QString());
         QVERIFY(panel()->isVisible());
         QVERIFY(panel()->view()->isVisible());
         QVERIFY(table()->isVisible()); // its tab came forward
@@ -191,8 +178,9 @@ private Q_SLOTS:
             qPrintable(cell(table(), QStringLiteral("makespan"), 3)));
         QCOMPARE(table()->horizontalHeaderItem(1)->toolTip(), QStringLiteral("a.json"));
         QCOMPARE(table()->horizontalHeaderItem(2)->toolTip(), QStringLiteral("b.json"));
-        QVERIFY(
-            m_window->findChild<QLabel*>(QStringLiteral("compareTitle"))->text().contains(QStringLiteral("b.json")));
+        QVERIFY(m_lab.window->findChild<QLabel*>(QStringLiteral("compareTitle"))
+                    ->text()
+                    .contains(QStringLiteral("b.json")));
 
         // One axis: both count from their run's first job, and show the same stretch of it.
         QCOMPARE(mainView()->axisZeroNs(), ea.first);
@@ -210,7 +198,7 @@ private Q_SLOTS:
         QCOMPARE(panel()->view()->visibleStartNs(), eb.first + 30'000'000);
 
         // Closed: one run again, on its own axis.
-        m_window->findChild<QAction*>(QStringLiteral("closeCompareAction"))->trigger();
+        m_lab.window->findChild<QAction*>(QStringLiteral("closeCompareAction"))->trigger();
         QVERIFY(!panel()->isVisible());
         QVERIFY(!panel()->isComparing());
         QCOMPARE(mainView()->axisZeroNs(), ra.data->timeOrigin());
@@ -223,7 +211,7 @@ private Q_SLOTS:
         record(jobs(QStringLiteral("resized late"), 8, 30, 1, 90, 4), b);
         restart();
         play(jobs(QStringLiteral("resized early"), 8, 30, 1, 30, 4));
-        QCOMPARE(m_window->compareWithFile(b), QString());
+        QCOMPARE(m_lab.window->compareWithFile(b), QString());
         panel()->setAlignment(ComparePanel::Alignment::FirstResize);
         const ComparedRun& runA = panel()->runA();
         const ComparedRun& runB = panel()->runB();
@@ -253,12 +241,12 @@ private Q_SLOTS:
     /// The last run in the window against the one before it: each is its own part of one recording.
     void theLastRunAgainstThePreviousOne()
     {
-        QVERIFY(!m_window->findChild<QAction*>(QStringLiteral("comparePreviousAction"))->isEnabled());
-        QVERIFY(m_window->compareWithPreviousRun().contains(QStringLiteral("play two scenarios first")));
+        QVERIFY(!m_lab.window->findChild<QAction*>(QStringLiteral("comparePreviousAction"))->isEnabled());
+        QVERIFY(m_lab.window->compareWithPreviousRun().contains(QStringLiteral("play two scenarios first")));
         play(jobs(QStringLiteral("first"), 3, 20, 1));
         play(jobs(QStringLiteral("second"), 5, 20, 5));
-        QVERIFY(m_window->findChild<QAction*>(QStringLiteral("comparePreviousAction"))->isEnabled());
-        QCOMPARE(m_window->compareWithPreviousRun(), QString());
+        QVERIFY(m_lab.window->findChild<QAction*>(QStringLiteral("comparePreviousAction"))->isEnabled());
+        QCOMPARE(m_lab.window->compareWithPreviousRun(), QString());
         QCOMPARE(cell(table(), QStringLiteral("jobs"), 1), QStringLiteral("5")); // A: the last run
         QCOMPARE(cell(table(), QStringLiteral("jobs"), 2), QStringLiteral("3")); // B: the one before
         QCOMPARE(panel()->runA().data, panel()->runB().data); // one recording, two parts
@@ -292,14 +280,14 @@ private Q_SLOTS:
             bytes.truncate(bytes.size() / 2);
         } else if (QByteArray(QTest::currentDataTag()) == "empty run") {
             restart();
-            QVERIFY(m_window->exportTrace(path)); // nothing recorded
+            QVERIFY(m_lab.window->exportTrace(path)); // nothing recorded
             bytes.clear();
             restart();
             play(jobs(QStringLiteral("two"), 2, 10, 2));
         }
         if (!bytes.isEmpty())
             writeFile(path, bytes);
-        const QString error = m_window->compareWithFile(path);
+        const QString error = m_lab.window->compareWithFile(path);
         QVERIFY2(error.contains(message), qPrintable(error));
         QVERIFY(!panel()->isComparing());
         QVERIFY(!panel()->isVisible());
@@ -325,9 +313,9 @@ private Q_SLOTS:
         const QString why = probe.unavailableReason();
         if (!why.isEmpty())
             QSKIP(qPrintable(QStringLiteral("Twisted cannot run here: ") + why));
-        QCOMPARE(m_window->setRunInTwisted(true), QString());
-        QVERIFY(m_window->runsInTwisted());
-        QSignalSpy twisted(m_window->twistedRunner(), &TwistedRunner::finished);
+        QCOMPARE(m_lab.window->setRunInTwisted(true), QString());
+        QVERIFY(m_lab.window->runsInTwisted());
+        QSignalSpy twisted(m_lab.window->twistedRunner(), &TwistedRunner::finished);
         play(jobs(QStringLiteral("six on three"), 6, 30, 3));
         QVERIFY(twisted.wait(60000));
         const QString message = twisted.front().at(1).toString();
@@ -350,13 +338,14 @@ private Q_SLOTS:
         const QString why = probe.unavailableReason();
         if (!why.isEmpty())
             QSKIP(qPrintable(QStringLiteral("Twisted cannot run here: ") + why));
-        QCOMPARE(m_window->setRunInTwisted(true), QString());
-        QSignalSpy twisted(m_window->twistedRunner(), &TwistedRunner::finished);
+        QCOMPARE(m_lab.window->setRunInTwisted(true), QString());
+        QSignalSpy twisted(m_lab.window->twistedRunner(), &TwistedRunner::finished);
         play(jobs(QStringLiteral("first"), 4, 300, 2)); // about 0.6 s in Twisted, after its start-up
-        QVERIFY(m_window->twistedRunner()->isRunning());
+        QVERIFY(m_lab.window->twistedRunner()->isRunning());
         play(jobs(QStringLiteral("second"), 2, 10, 2)); // ends while Twisted still plays "first"
-        QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("second was not played in Twisted")),
-            qPrintable(m_window->statusBar()->currentMessage()));
+        QVERIFY2(
+            m_lab.window->statusBar()->currentMessage().contains(QStringLiteral("second was not played in Twisted")),
+            qPrintable(m_lab.window->statusBar()->currentMessage()));
         QVERIFY(twisted.wait(60000));
         QTRY_VERIFY(panel()->isComparing());
         QCOMPARE(panel()->runA().name, QStringLiteral("first in qtwisted"));
@@ -365,14 +354,14 @@ private Q_SLOTS:
         QCOMPARE(cell(table(), QStringLiteral("jobs"), 2), QStringLiteral("4"));
 
         // A Launcher run has no scenario to play.
-        m_window->findChild<QSpinBox*>(QStringLiteral("countSpin"))->setValue(2);
-        m_window->findChild<QSpinBox*>(QStringLiteral("sleepMinSpin"))->setValue(5);
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
-        QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("queueButton")), Qt::LeftButton);
+        m_lab.window->findChild<QSpinBox*>(QStringLiteral("countSpin"))->setValue(2);
+        m_lab.window->findChild<QSpinBox*>(QStringLiteral("sleepMinSpin"))->setValue(5);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
+        QTest::mouseClick(m_lab.window->findChild<QPushButton*>(QStringLiteral("queueButton")), Qt::LeftButton);
         QVERIFY(finished.wait(10000));
-        QVERIFY(!m_window->twistedRunner()->isRunning());
-        QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("was not played in Twisted")),
-            qPrintable(m_window->statusBar()->currentMessage()));
+        QVERIFY(!m_lab.window->twistedRunner()->isRunning());
+        QVERIFY2(m_lab.window->statusBar()->currentMessage().contains(QStringLiteral("was not played in Twisted")),
+            qPrintable(m_lab.window->statusBar()->currentMessage()));
     }
 };
 

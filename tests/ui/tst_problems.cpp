@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 // Thread Lab's diagnostics: the Problems panel (model and widget), the lessons' findings, and the headless CLI's
 // summary and --fail-on-problems. Every check is on what a user sees; the thresholds are far from the jobs' lengths.
+#include "labtestutil.h"
+
 #include <qtwisted/diagnostics.h>
 #include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/inspect/scenario.h>
@@ -44,49 +46,23 @@ TraceEvent findingEvent(TraceEventKind kind, quint64 id, std::int64_t startMs, s
     return e;
 }
 
-/// The findings of a finished thread-lab --headless run.
-struct HeadlessRun {
-    int exitCode = -1;
-    QString output;
-};
-
-HeadlessRun runHeadless(const QStringList& arguments)
-{
-    QProcess lab;
-    lab.setProcessChannelMode(QProcess::MergedChannels);
-    // Waiting in the event loop: the test's own reactor thread must not stall (its monitor would say so).
-    QSignalSpy finished(&lab, &QProcess::finished);
-    lab.start(QStringLiteral(QTWISTED_THREAD_LAB), arguments);
-    HeadlessRun run;
-    if (!finished.wait(60000)) {
-        lab.kill();
-        lab.waitForFinished();
-        return run;
-    }
-    run.output = QString::fromUtf8(lab.readAll());
-    run.exitCode = lab.exitStatus() == QProcess::NormalExit ? lab.exitCode() : -1;
-    return run;
-}
-
 } // namespace
 
 class TestProblems : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<Reactor> m_reactor;
-    std::unique_ptr<LabController> m_controller;
-    std::unique_ptr<MainWindow> m_window;
+    labtest::LabWindow m_lab;
 
-    ProblemsPanel* panel() { return m_window->findChild<ProblemsPanel*>(QStringLiteral("problems")); }
+    ProblemsPanel* panel() { return m_lab.window->findChild<ProblemsPanel*>(QStringLiteral("problems")); }
 
     /// Plays a built-in scenario in the window and waits until it finished.
     void play(const QString& name)
     {
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
         const ScenarioParseResult parsed = loadBuiltinScenario(name);
         QVERIFY2(parsed, qPrintable(parsed.error));
-        m_window->runScenario(*parsed.scenario);
+        m_lab.window->runScenario(*parsed.scenario);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
     }
 
@@ -102,25 +78,9 @@ private:
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        m_reactor = std::make_unique<Reactor>();
-        QSignalSpy started(m_reactor.get(), &Reactor::started);
-        m_controller = std::make_unique<LabController>(*m_reactor);
-        m_window = std::make_unique<MainWindow>(*m_controller);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        if (!m_reactor->isRunning())
-            QVERIFY(started.wait(5000));
-    }
+    void init() { QVERIFY(m_lab.open()); }
 
-    void cleanup()
-    {
-        m_controller->cancelAll();
-        m_window.reset();
-        m_controller.reset();
-        m_reactor.reset();
-    }
+    void cleanup() { m_lab.close(); }
 
     void modelListsNewestFirstAndKeepsTheSelection()
     {
@@ -172,19 +132,19 @@ private Q_SLOTS:
         QVERIFY(stall.severity != DiagnosticSeverity::Info); // a warning, critical from a second on
         QVERIFY(stall.message.contains(QStringLiteral("callFromThread")));
         // The tab says so, and came forward.
-        auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("bottomTabs"));
+        auto* tabs = m_lab.window->findChild<QTabWidget*>(QStringLiteral("bottomTabs"));
         QCOMPARE(tabs->currentWidget(), panel());
         QVERIFY(tabs->tabText(tabs->indexOf(panel())).startsWith(QStringLiteral("Problems (")));
 
         // Clicking it selects its time range on the timeline.
-        auto* timeline = m_window->findChild<TimelineView*>(QStringLiteral("timeline"));
+        auto* timeline = m_lab.window->findChild<TimelineView*>(QStringLiteral("timeline"));
         QVERIFY(!timeline->hasSelectedRange());
         panel()->activateRow(panel()->model()->rowOf(stall.id));
         QVERIFY(timeline->hasSelectedRange());
         QCOMPARE(timeline->statisticsRange(), std::make_pair(stall.startNs, stall.endNs));
 
         // The calls that stalled the reactor say so in their tooltip; the pool jobs that ran before do not.
-        const auto jobs = m_controller->traceData().jobs();
+        const auto jobs = m_lab.controller->traceData().jobs();
         int reactorCalls = 0;
         for (std::size_t row = 0; row < jobs.size(); ++row) {
             const bool part = timeline->toolTipFor(static_cast<int>(row)).contains(QStringLiteral("reactor stall"));
@@ -204,7 +164,7 @@ private Q_SLOTS:
             "steps": [{"at": 0, "queue": {"api": "callInThread", "count": 6, "sleepMs": 1000}},
                       {"at": 0, "waitIdle": {}}]})");
         QVERIFY2(parsed, qPrintable(parsed.error));
-        m_window->runScenario(*parsed.scenario);
+        m_lab.window->runScenario(*parsed.scenario);
         QPushButton* button = panel()->remedyButton();
         QTRY_VERIFY_WITH_TIMEOUT(panel()->remedyFinding() != nullptr, 10000);
         const int suggested = panel()->remedyFinding()->suggestedMaxThreads;
@@ -212,14 +172,14 @@ private Q_SLOTS:
         QVERIFY(button->isVisible());
         QCOMPARE(button->text(), QStringLiteral("Raise max to %1").arg(suggested));
         QTest::mouseClick(button, Qt::LeftButton);
-        QCOMPARE(m_controller->maxThreads(), suggested);
+        QCOMPARE(m_lab.controller->maxThreads(), suggested);
         QVERIFY(!button->isVisible()); // applied: nothing left to raise
     }
 
     void exhaustionLessonFinishesAndShowsTheLending()
     {
         play(QStringLiteral("lesson-blocking-exhaustion"));
-        QCOMPARE(m_controller->poolStats().failed, quint64 { 0 }); // it finished: nothing deadlocked or failed
+        QCOMPARE(m_lab.controller->poolStats().failed, quint64 { 0 }); // it finished: nothing deadlocked or failed
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(DiagnosticRule::BlockingExhaustion) >= 0, 5000);
         const FindingRecord* f = panel()->model()->finding(rowOf(DiagnosticRule::BlockingExhaustion));
         QVERIFY2(f->message.contains(QStringLiteral("the pool lends")), qPrintable(f->message));
@@ -230,7 +190,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString trace = dir.filePath(QStringLiteral("t.json"));
-        const HeadlessRun run = runHeadless(
+        const labtest::LabRun run = labtest::runLab(
             { QStringLiteral("--headless"), QStringLiteral("--scenario"), QStringLiteral("lesson-reactor-stall"),
                 QStringLiteral("--fail-on-problems"), QStringLiteral("--export-trace"), trace });
         QVERIFY2(run.exitCode == 3, qPrintable(run.output));
@@ -247,12 +207,12 @@ private Q_SLOTS:
 
     void headlessHealthyRunPassesFailOnProblems()
     {
-        const HeadlessRun run = runHeadless({ QStringLiteral("--headless"), QStringLiteral("--scenario"),
+        const labtest::LabRun run = labtest::runLab({ QStringLiteral("--headless"), QStringLiteral("--scenario"),
             QStringLiteral("howto-deferToThread"), QStringLiteral("--fail-on-problems") });
         QVERIFY2(run.exitCode == 0, qPrintable(run.output));
         QVERIFY2(run.output.contains(QStringLiteral("findings: 0")), qPrintable(run.output));
         // Without the flag a run with problems still exits 0.
-        const HeadlessRun stall = runHeadless(
+        const labtest::LabRun stall = labtest::runLab(
             { QStringLiteral("--headless"), QStringLiteral("--scenario"), QStringLiteral("lesson-reactor-stall") });
         QVERIFY2(stall.exitCode == 0, qPrintable(stall.output));
     }

@@ -1,5 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "labtestutil.h"
+
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/inspect/labcontroller.h>
 #include <qtwisted/inspect/tracedata.h>
@@ -47,14 +49,12 @@ class TestThreadLab : public QObject {
     Q_OBJECT
 
 private:
-    std::unique_ptr<Reactor> m_reactor;
-    std::unique_ptr<LabController> m_controller;
-    std::unique_ptr<MainWindow> m_window;
+    labtest::LabWindow m_lab;
 
     template <class T>
     T* find(const char* name)
     {
-        auto* w = m_window->findChild<T*>(QString::fromLatin1(name));
+        auto* w = m_lab.window->findChild<T*>(QString::fromLatin1(name));
         if (!w)
             qWarning("no widget named %s", name);
         return w;
@@ -64,20 +64,20 @@ private:
     /// Queues `count` jobs of `ms` through the launcher and waits until all have completed.
     void queueAndWait(int count, int ms, const char* api = "callInThread")
     {
-        const quint64 before = m_controller->poolStats().completed;
+        const quint64 before = m_lab.controller->poolStats().completed;
         find<QComboBox>("apiCombo")->setCurrentText(QString::fromLatin1(api));
         find<QSpinBox>("countSpin")->setValue(count);
         find<QSpinBox>("sleepMinSpin")->setValue(ms);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, before + static_cast<quint64>(count), 10000);
-        m_controller->drain();
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, before + static_cast<quint64>(count), 10000);
+        m_lab.controller->drain();
     }
 
     /// Records 5 jobs and writes their trace (blocking) to `path`.
     void writeTraceOfFiveJobs(const QString& path)
     {
         queueAndWait(5, 10);
-        QVERIFY(m_window->exportTrace(path));
+        QVERIFY(m_lab.window->exportTrace(path));
     }
 
     /// Pixels of exactly `color` in the timeline as it is drawn now.
@@ -93,27 +93,9 @@ private:
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        m_reactor = std::make_unique<Reactor>();
-        // Embedded mode: the reactor starts when an event loop spins (QTRY_* only processes events).
-        QSignalSpy started(m_reactor.get(), &Reactor::started);
-        m_controller = std::make_unique<LabController>(*m_reactor);
-        m_window = std::make_unique<MainWindow>(*m_controller);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        if (!m_reactor->isRunning())
-            QVERIFY(started.wait(5000));
-        QVERIFY(m_reactor->isRunning());
-    }
+    void init() { QVERIFY(m_lab.open()); }
 
-    void cleanup()
-    {
-        m_controller->cancelAll();
-        m_window.reset();
-        m_controller.reset();
-        m_reactor.reset();
-    }
+    void cleanup() { m_lab.close(); }
 
     void everyInteractiveWidgetIsNamed()
     {
@@ -121,7 +103,7 @@ private Q_SLOTS:
                  "failureRateSpin", "labelEdit", "queueButton", "maxThreadsSpin", "maxThreadsSlider", "minThreadsSpin",
                  "pauseButton", "jobTable", "log", "timeline", "recipeList", "runRecipeButton", "nowButton",
                  "pauseViewButton", "zoomBackButton", "stopReactorButton", "rangeStatsTable", "rangeSummary" })
-            QVERIFY2(m_window->findChild<QWidget*>(QString::fromLatin1(name)), name);
+            QVERIFY2(m_lab.window->findChild<QWidget*>(QString::fromLatin1(name)), name);
     }
 
     void launcherQueuesJobs()
@@ -129,7 +111,7 @@ private Q_SLOTS:
         find<QSpinBox>("countSpin")->setValue(4);
         find<QSpinBox>("sleepMinSpin")->setValue(20);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 4 }, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64 { 4 }, 10000);
         QTRY_COMPARE(find<QTableView>("jobTable")->model()->rowCount(), 4);
         QTRY_VERIFY(logText().contains(QStringLiteral("job 4 done after 20 ms")));
         QVERIFY(logText().contains(QStringLiteral("PoolThread-qtwisted.reactor-")));
@@ -160,29 +142,29 @@ private Q_SLOTS:
     {
         auto* spin = find<QSpinBox>("maxThreadsSpin");
         spin->setValue(3);
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 3);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 3);
         QCOMPARE(find<QSlider>("maxThreadsSlider")->value(), 3);
         find<QSlider>("maxThreadsSlider")->setValue(7);
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 7);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 7);
         QCOMPARE(spin->value(), 7);
 
         // Typing "16" resizes once, on Enter: never to 1 on the way.
         spin->setFocus();
         spin->selectAll();
         QTest::keyClicks(spin, QStringLiteral("16"));
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 7);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 7);
         QTest::keyClick(spin, Qt::Key_Return);
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 16);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 16);
         spin->setValue(7);
 
         auto* pause = find<QPushButton>("pauseButton");
         QTest::mouseClick(pause, Qt::LeftButton);
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 0);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 0);
         QTest::mouseClick(pause, Qt::LeftButton);
-        QCOMPARE(m_reactor->getThreadPool().maxThreads(), 7);
+        QCOMPARE(m_lab.reactor->getThreadPool().maxThreads(), 7);
 
         find<QSpinBox>("minThreadsSpin")->setValue(2);
-        QCOMPARE(m_reactor->getThreadPool().minThreads(), 2);
+        QCOMPARE(m_lab.reactor->getThreadPool().minThreads(), 2);
     }
 
     void runsARecipeIntoTheLog()
@@ -201,13 +183,13 @@ private Q_SLOTS:
 
     void blockingRecipeLeavesTheReactorRunning()
     {
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
         auto* list = find<QListWidget>("recipeList");
         list->setCurrentItem(list->findItems(QStringLiteral("howto-blockingCallFromThread"), Qt::MatchExactly).front());
         QTest::mouseClick(find<QPushButton>("runRecipeButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
         QVERIFY(logText().contains(QStringLiteral("<html>the page at http://twistedmatrix.com/</html>")));
-        QVERIFY(m_reactor->isRunning());
+        QVERIFY(m_lab.reactor->isRunning());
     }
 
     void clickingAJobSelectsItsRow()
@@ -215,7 +197,7 @@ private Q_SLOTS:
         find<QSpinBox>("countSpin")->setValue(2);
         find<QSpinBox>("sleepMinSpin")->setValue(400);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 2 }, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64 { 2 }, 10000);
         auto* timeline = find<TimelineView>("timeline");
         timeline->setSpanSeconds(2.0);
         timeline->setFollowing(false); // the clock must not move the job away between the search and the click
@@ -239,10 +221,10 @@ private Q_SLOTS:
         find<QSpinBox>("countSpin")->setValue(5);
         find<QSpinBox>("sleepMinSpin")->setValue(10);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 5 }, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64 { 5 }, 10000);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("trace.json"));
-        QVERIFY(m_window->exportTrace(path));
+        QVERIFY(m_lab.window->exportTrace(path));
         QProcess python;
         python.start(QStringLiteral("python3"), { QStringLiteral(QTWISTED_CHECK_TRACE), path });
         QVERIFY(python.waitForFinished(60000));
@@ -251,8 +233,8 @@ private Q_SLOTS:
             python.exitCode() == 0 && output.contains(QStringLiteral(" 0 errors, 0 warnings")), qPrintable(output));
 
         // And it opens back, read-only.
-        QCOMPARE(m_window->openTrace(path), QString());
-        QVERIFY(!m_controller->isLive());
+        QCOMPARE(m_lab.window->openTrace(path), QString());
+        QVERIFY(!m_lab.controller->isLive());
         QVERIFY(!find<QPushButton>("queueButton")->isEnabled());
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 5);
     }
@@ -261,20 +243,20 @@ private Q_SLOTS:
     {
         LaunchRequest bad;
         bad.count = 0;
-        QVERIFY(!m_controller->queueJobs(bad).isEmpty());
+        QVERIFY(!m_lab.controller->queueJobs(bad).isEmpty());
         bad = {};
         bad.sleepMinMs = 50;
         bad.sleepMaxMs = 10;
-        QVERIFY(!m_controller->queueJobs(bad).isEmpty());
+        QVERIFY(!m_lab.controller->queueJobs(bad).isEmpty());
         bad = {};
         bad.api = ApiKind::CallFromThread;
         bad.sleepMinMs = bad.sleepMaxMs = 6000;
-        QVERIFY(!m_controller->queueJobs(bad).isEmpty());
-        QCOMPARE(m_controller->activeRuns(), 0);
+        QVERIFY(!m_lab.controller->queueJobs(bad).isEmpty());
+        QCOMPARE(m_lab.controller->activeRuns(), 0);
 
         auto* spin = find<QSpinBox>("maxThreadsSpin");
         spin->setValue(-4); // clamped by the spin box: never passed to the core
-        QVERIFY(m_reactor->getThreadPool().maxThreads() >= 1);
+        QVERIFY(m_lab.reactor->getThreadPool().maxThreads() >= 1);
 
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("bad.json"));
@@ -282,17 +264,17 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(R"({"name": "x", "steps": [{"at": 0, "queue": {"api": "callInThread", "count": -1}}]})");
         file.close();
-        const QString error = m_window->loadScenario(path);
+        const QString error = m_lab.window->loadScenario(path);
         QVERIFY2(error.contains(QStringLiteral("$.steps[0].queue.count")), qPrintable(error));
-        QVERIFY(!m_window->openTrace(path).isEmpty());
-        QVERIFY(m_controller->isLive());
-        QVERIFY(!m_window->loadScenario(dir.filePath(QStringLiteral("missing.json"))).isEmpty());
+        QVERIFY(!m_lab.window->openTrace(path).isEmpty());
+        QVERIFY(m_lab.controller->isLive());
+        QVERIFY(!m_lab.window->loadScenario(dir.filePath(QStringLiteral("missing.json"))).isEmpty());
     }
 
     void jobLabelsCarryOneId()
     {
         queueAndWait(2, 20);
-        const auto jobs = m_controller->traceData().jobs();
+        const auto jobs = m_lab.controller->traceData().jobs();
         QCOMPARE(jobs.size(), std::size_t { 2 });
         // The timeline draws "#<id> <label>": the label itself must not carry a second number.
         for (const JobRecord& job : jobs)
@@ -303,7 +285,7 @@ private Q_SLOTS:
     void laneHeaderTooltipIsTheFullThreadName()
     {
         queueAndWait(1, 5);
-        auto* view = m_window->findChild<TimelineView*>(QStringLiteral("timeline"));
+        auto* view = m_lab.window->findChild<TimelineView*>(QStringLiteral("timeline"));
         QVERIFY(view);
         QString name;
         for (int y = 0; y < view->height() && name.isEmpty(); y += 2)
@@ -314,15 +296,15 @@ private Q_SLOTS:
 
     void stallLessonRecordsAStall()
     {
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
         auto* list = find<QListWidget>("recipeList");
         list->setCurrentItem(list->findItems(QStringLiteral("lesson-reactor-stall"), Qt::MatchExactly).front());
         QTest::mouseClick(find<QPushButton>("runRecipeButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
-        m_controller->drain();
+        m_lab.controller->drain();
         // Five 200 ms calls on the reactor thread: one stall of about a second in the reactor lane.
         std::int64_t longest = 0;
-        for (const Interval& iv : m_controller->traceData().reactor().stalls.all())
+        for (const Interval& iv : m_lab.controller->traceData().reactor().stalls.all())
             longest = std::max(longest, iv.endNs - iv.startNs);
         QVERIFY2(longest >= 900'000'000, qPrintable(QString::number(longest)));
     }
@@ -331,15 +313,15 @@ private Q_SLOTS:
     /// second); Now follows again, and Fit shows the whole recording.
     void theViewFitsARunWhenItEnds()
     {
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
         auto* list = find<QListWidget>("recipeList");
         list->setCurrentItem(list->findItems(QStringLiteral("lesson-reactor-stall"), Qt::MatchExactly).front());
         QTest::mouseClick(find<QPushButton>("runRecipeButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
         auto* view = find<TimelineView>("timeline");
         auto coversEveryJob = [&] {
-            m_controller->drain();
-            const auto jobs = m_controller->traceData().jobs();
+            m_lab.controller->drain();
+            const auto jobs = m_lab.controller->traceData().jobs();
             if (jobs.empty())
                 return false;
             for (const JobRecord& job : jobs) {
@@ -366,10 +348,10 @@ private Q_SLOTS:
     {
         auto* list = find<QListWidget>("recipeList");
         QCOMPARE(list->currentItem()->text(), list->item(0)->text());
-        QSignalSpy finished(m_controller.get(), &LabController::scenarioFinished);
+        QSignalSpy finished(m_lab.controller.get(), &LabController::scenarioFinished);
         const ScenarioParseResult parsed = loadBuiltinScenario(QStringLiteral("howto-callFromThread"));
         QVERIFY(parsed);
-        m_window->runScenario(*parsed.scenario); // as the command line does: not through the list
+        m_lab.window->runScenario(*parsed.scenario); // as the command line does: not through the list
         QCOMPARE(list->currentItem()->text(), QStringLiteral("howto-callFromThread"));
         QVERIFY(find<QPlainTextEdit>("pythonSource")->toPlainText().contains(QStringLiteral("callFromThread")));
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
@@ -404,7 +386,7 @@ private Q_SLOTS:
 
         QTest::mouseClick(find<QPushButton>("recipeSideBySideButton"), Qt::LeftButton);
         QDialog* dialog = nullptr;
-        QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("recipeSourcesDialog"))));
+        QTRY_VERIFY((dialog = m_lab.window->findChild<QDialog*>(QStringLiteral("recipeSourcesDialog"))));
         QVERIFY(QTest::qWaitForWindowExposed(dialog));
         auto* left = dialog->findChild<QPlainTextEdit*>(QStringLiteral("sideBySidePython"));
         auto* right = dialog->findChild<QPlainTextEdit*>(QStringLiteral("sideBySideCpp"));
@@ -426,20 +408,20 @@ private Q_SLOTS:
     {
         // The reactor's pool pre-starts its minimum; lowering the maximum to 2 retires the rest, each when its
         // thread gets to it. Wait until they are all gone, so that only the two remaining workers overlap the jobs.
-        const int started = m_controller->minThreads();
+        const int started = m_lab.controller->minThreads();
         QVERIFY(started > 2);
         find<QSpinBox>("maxThreadsSpin")->setValue(2);
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
-                m_controller->drain();
-                const auto lanes = m_controller->traceData().lanes();
+                m_lab.controller->drain();
+                const auto lanes = m_lab.controller->traceData().lanes();
                 const auto retired = std::count_if(
                     lanes.begin(), lanes.end(), [](const WorkerLane& lane) { return lane.retiredNs != kNoTime; });
                 return std::ssize(lanes) == started && retired == started - 2;
             }(),
             5000);
         queueAndWait(4, 100);
-        const TraceData& data = m_controller->traceData();
+        const TraceData& data = m_lab.controller->traceData();
         std::int64_t t0 = data.jobs().front().queuedNs;
         std::int64_t t1 = 0;
         for (const JobRecord& job : data.jobs()) {
@@ -509,8 +491,8 @@ private Q_SLOTS:
         find<QSpinBox>("sleepMinSpin")->setValue(150);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
         auto started = [this] {
-            m_controller->drain();
-            const auto jobs = m_controller->traceData().jobs();
+            m_lab.controller->drain();
+            const auto jobs = m_lab.controller->traceData().jobs();
             return std::count_if(jobs.begin(), jobs.end(), [](const JobRecord& j) { return j.startedNs != kNoTime; });
         };
         QTRY_COMPARE_WITH_TIMEOUT(started(), 6, 5000); // all running (the pool has 10 threads), none finished
@@ -518,12 +500,12 @@ private Q_SLOTS:
         QVERIFY(timeline->isViewPaused());
         QVERIFY(!timeline->isFollowing());
         const QImage frozen = timeline->grab().toImage();
-        const std::size_t jobsBefore = m_controller->traceData().jobs().size();
-        const quint64 endedBefore = m_controller->poolStats().completed;
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 6 }, 10000);
-        m_controller->drain();
-        QVERIFY(m_controller->poolStats().completed > endedBefore);
-        QVERIFY(m_controller->traceData().jobs().size() >= jobsBefore); // still recording
+        const std::size_t jobsBefore = m_lab.controller->traceData().jobs().size();
+        const quint64 endedBefore = m_lab.controller->poolStats().completed;
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64 { 6 }, 10000);
+        m_lab.controller->drain();
+        QVERIFY(m_lab.controller->poolStats().completed > endedBefore);
+        QVERIFY(m_lab.controller->traceData().jobs().size() >= jobsBefore); // still recording
         const QImage later = timeline->grab().toImage();
         if (later != frozen) {
             frozen.save(QDir::temp().filePath(QStringLiteral("tst_threadlab_frozen.png")));
@@ -540,7 +522,8 @@ private Q_SLOTS:
         const QColor highlight(0xd8, 0x1b, 0x60);
         queueAndWait(1, 300, "deferToThread");
         // The callback runs on the reactor after the job counts as completed.
-        QTRY_VERIFY((m_controller->drain(), m_controller->traceData().jobs().front().callbackStartNs != kNoTime));
+        QTRY_VERIFY(
+            (m_lab.controller->drain(), m_lab.controller->traceData().jobs().front().callbackStartNs != kNoTime));
         auto* timeline = find<TimelineView>("timeline");
         timeline->setSpanSeconds(2.0);
         timeline->setFollowing(false);
@@ -684,7 +667,7 @@ private Q_SLOTS:
         find<QSpinBox>("maxThreadsSpin")->setValue(4);
         queueAndWait(8, 30);
         const auto order = find<TimelineView>("timeline")->laneOrder();
-        const auto lanes = m_controller->traceData().lanes();
+        const auto lanes = m_lab.controller->traceData().lanes();
         QCOMPARE(order.size(), lanes.size());
         QVERIFY(order.size() >= 2);
         for (std::size_t i = 1; i < order.size(); ++i)
@@ -696,13 +679,13 @@ private Q_SLOTS:
     {
         find<QSpinBox>("maxThreadsSpin")->setValue(4);
         queueAndWait(8, 30);
-        m_window->refreshRangeStatistics();
+        m_lab.window->refreshRangeStatistics();
         const auto order = find<TimelineView>("timeline")->laneOrder();
-        const auto dataOrder = m_controller->traceData().laneOrder();
+        const auto dataOrder = m_lab.controller->traceData().laneOrder();
         QCOMPARE(order, std::vector<std::int32_t>(dataOrder.begin(), dataOrder.end()));
         const QAbstractItemModel* table = find<QTableView>("rangeStatsTable")->model();
         QVERIFY(table->rowCount() >= 2);
-        const auto lanes = m_controller->traceData().lanes();
+        const auto lanes = m_lab.controller->traceData().lanes();
         // The table shows the lanes alive in the range, in the timeline's order.
         std::size_t at = 0;
         for (int row = 0; row < table->rowCount(); ++row) {
@@ -721,15 +704,15 @@ private Q_SLOTS:
         writeTraceOfFiveJobs(path);
         queueAndWait(3, 10); // the live recording now has 8 jobs
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 8);
-        QVERIFY(m_window->openTraceInBackground(path));
-        QVERIFY(m_window->fileTasks()->isRunning());
-        QVERIFY(!m_window->openTraceInBackground(path)); // one at a time
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
-        QVERIFY(!m_controller->isLive());
+        QVERIFY(m_lab.window->openTraceInBackground(path));
+        QVERIFY(m_lab.window->fileTasks()->isRunning());
+        QVERIFY(!m_lab.window->openTraceInBackground(path)); // one at a time
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.window->fileTasks()->isRunning(), 10000);
+        QVERIFY(!m_lab.controller->isLive());
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 5);
         QVERIFY(!find<QPushButton>("queueButton")->isEnabled());
-        QVERIFY(!m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))
-            || !m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))->isVisible());
+        QVERIFY(!m_lab.window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))
+            || !m_lab.window->findChild<QProgressDialog*>(QStringLiteral("fileProgress"))->isVisible());
 
         // A broken file: an error, and the trace shown stays.
         const QString broken = dir.filePath(QStringLiteral("broken.json"));
@@ -737,9 +720,9 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write("{\"traceEvents\": [");
         file.close();
-        QVERIFY(m_window->openTraceInBackground(broken));
+        QVERIFY(m_lab.window->openTraceInBackground(broken));
         QMessageBox* box = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT((box = m_window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox"))), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((box = m_lab.window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox"))), 10000);
         QVERIFY2(box->informativeText().contains(QStringLiteral("not valid JSON")), qPrintable(box->informativeText()));
         box->close();
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 5);
@@ -756,17 +739,17 @@ private Q_SLOTS:
         const int min = pool.minThreads();
         const int max = pool.maxThreads();
         pool.adjustPoolsize(0, 0);
-        QVERIFY(m_window->openTraceInBackground(path));
+        QVERIFY(m_lab.window->openTraceInBackground(path));
         QProgressDialog* progress = nullptr;
-        QTRY_VERIFY((progress = m_window->findChild<QProgressDialog*>(QStringLiteral("fileProgress")))
+        QTRY_VERIFY((progress = m_lab.window->findChild<QProgressDialog*>(QStringLiteral("fileProgress")))
             && progress->isVisible());
         QTest::mouseClick(progress->findChild<QPushButton*>(), Qt::LeftButton); // its Cancel
         pool.adjustPoolsize(min, max);
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
-        QVERIFY(m_controller->isLive());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.window->fileTasks()->isRunning(), 10000);
+        QVERIFY(m_lab.controller->isLive());
         QCOMPARE(find<QTableView>("jobTable")->model()->rowCount(), 8);
         QVERIFY(find<QPushButton>("queueButton")->isEnabled());
-        QVERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox")));
+        QVERIFY(!m_lab.window->findChild<QMessageBox*>(QStringLiteral("fileErrorBox")));
     }
 
     void cancelledExportLeavesNoFile()
@@ -778,20 +761,20 @@ private Q_SLOTS:
         const int min = pool.minThreads();
         const int max = pool.maxThreads();
         pool.adjustPoolsize(0, 0);
-        QVERIFY(m_window->exportTraceInBackground(path));
-        m_window->fileTasks()->cancel();
+        QVERIFY(m_lab.window->exportTraceInBackground(path));
+        m_lab.window->fileTasks()->cancel();
         pool.adjustPoolsize(min, max);
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.window->fileTasks()->isRunning(), 10000);
         QVERIFY(!QFile::exists(path));
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList()); // no temporary file either
 
         // Not cancelled: written, and the same bytes as the blocking export.
-        QVERIFY(m_window->exportTraceInBackground(path));
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(m_lab.window->exportTraceInBackground(path));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.window->fileTasks()->isRunning(), 10000);
         QVERIFY(QFile::exists(path));
         const QString csv = dir.filePath(QStringLiteral("jobs.csv"));
-        QVERIFY(m_window->exportCsvInBackground(csv));
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->fileTasks()->isRunning(), 10000);
+        QVERIFY(m_lab.window->exportCsvInBackground(csv));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.window->fileTasks()->isRunning(), 10000);
         QFile jobs(csv);
         QVERIFY(jobs.open(QIODevice::ReadOnly));
         QCOMPARE(jobs.readAll().count('\n'), 6); // header + 5 jobs
@@ -801,16 +784,16 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("recorded.json"));
-        QVERIFY(!m_window->saveScenario(path).isEmpty()); // nothing recorded or played yet
-        auto* record = m_window->findChild<QAction*>(QStringLiteral("recordScenarioAction"));
+        QVERIFY(!m_lab.window->saveScenario(path).isEmpty()); // nothing recorded or played yet
+        auto* record = m_lab.window->findChild<QAction*>(QStringLiteral("recordScenarioAction"));
         QVERIFY(record);
         record->trigger();
-        QVERIFY(m_controller->isRecording());
+        QVERIFY(m_lab.controller->isRecording());
         queueAndWait(3, 10);
         find<QSpinBox>("maxThreadsSpin")->setValue(5);
         record->trigger();
-        QVERIFY(!m_controller->isRecording());
-        QCOMPARE(m_window->saveScenario(path), QString());
+        QVERIFY(!m_lab.controller->isRecording());
+        QCOMPARE(m_lab.window->saveScenario(path), QString());
 
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
@@ -827,23 +810,23 @@ private Q_SLOTS:
         QVERIFY(parsed.scenario->steps[1].atMs >= parsed.scenario->steps[0].atMs);
 
         // It plays back.
-        QCOMPARE(m_window->loadScenario(path), QString());
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().completed, quint64 { 6 }, 10000);
+        QCOMPARE(m_lab.window->loadScenario(path), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64 { 6 }, 10000);
     }
 
     // Last: stopping ends this reactor for good (embedded mode also asks the application to quit).
     void stopButtonStopsTheReactor()
     {
-        QSignalSpy stopped(m_reactor.get(), &Reactor::stopped);
+        QSignalSpy stopped(m_lab.reactor.get(), &Reactor::stopped);
         // Asked first; Cancel (the default) leaves everything running.
         QTest::mouseClick(find<QPushButton>("stopReactorButton"), Qt::LeftButton);
         QMessageBox* confirm = nullptr;
-        QTRY_VERIFY((confirm = m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
+        QTRY_VERIFY((confirm = m_lab.window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
         QVERIFY(confirm->isVisible());
         QCOMPARE(confirm->defaultButton(), confirm->button(QMessageBox::Cancel));
         QTest::mouseClick(confirm->button(QMessageBox::Cancel), Qt::LeftButton);
-        QTRY_VERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm")));
-        QVERIFY(m_reactor->isRunning());
+        QTRY_VERIFY(!m_lab.window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm")));
+        QVERIFY(m_lab.reactor->isRunning());
         QVERIFY(find<QPushButton>("queueButton")->isEnabled());
 
         // What the confirmation says happens, happens: one worker, one 2 s job running and five queued behind it.
@@ -852,9 +835,9 @@ private Q_SLOTS:
         find<QSpinBox>("countSpin")->setValue(6);
         find<QSpinBox>("sleepMinSpin")->setValue(2000);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->poolStats().busy, 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().busy, 1, 5000);
         QTest::mouseClick(find<QPushButton>("stopReactorButton"), Qt::LeftButton);
-        QTRY_VERIFY((confirm = m_window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
+        QTRY_VERIFY((confirm = m_lab.window->findChild<QMessageBox*>(QStringLiteral("stopReactorConfirm"))));
         // The library drains the backlog at shutdown (docs/design.md, shutdown step 4); the lab cancels its
         // scenarios first, which wakes the sleeping jobs. The confirmation must say so, not "cancelled".
         QVERIFY2(confirm->text().contains(QStringLiteral("every queued job still runs")), qPrintable(confirm->text()));
@@ -862,12 +845,12 @@ private Q_SLOTS:
         QVERIFY(
             find<QPushButton>("stopReactorButton")->toolTip().contains(QStringLiteral("every queued job still runs")));
         QTest::mouseClick(confirm->findChild<QPushButton*>(QStringLiteral("stopReactorConfirmButton")), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(!m_reactor->isRunning(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_lab.reactor->isRunning(), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 5000);
-        m_controller->drain();
+        m_lab.controller->drain();
         int finishedJobs = 0;
         std::int64_t longestRun = 0;
-        for (const JobRecord& job : m_controller->traceData().jobs()) {
+        for (const JobRecord& job : m_lab.controller->traceData().jobs()) {
             QVERIFY2(job.status == JobStatus::Finished, qPrintable(apiName(job.api)));
             ++finishedJobs;
             longestRun = std::max(longestRun, job.runNs());

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 // `thread-lab FILE`: a scenario file given that way is played, a saved run is opened, anything else is refused with a
 // message that says why (issue 18), as `hotspot perf.data` and `tracy-profiler file.tracy` open what they are given.
+#include "labtestutil.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -12,29 +14,8 @@
 
 namespace {
 
-struct LabRun {
-    int exitCode = -1;
-    QString output;
-};
-
-LabRun runLab(const QStringList& arguments)
-{
-    QProcess lab;
-    lab.setProcessChannelMode(QProcess::MergedChannels);
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    lab.setProcessEnvironment(env);
-    lab.start(QStringLiteral(QTWISTED_THREAD_LAB), arguments);
-    LabRun run;
-    if (!lab.waitForFinished(60000)) {
-        lab.kill();
-        lab.waitForFinished();
-        return run;
-    }
-    run.output = QString::fromUtf8(lab.readAll());
-    run.exitCode = lab.exitStatus() == QProcess::NormalExit ? lab.exitCode() : -1;
-    return run;
-}
+using labtest::LabRun;
+using labtest::runLab;
 
 void writeFile(const QString& path, const QByteArray& bytes)
 {

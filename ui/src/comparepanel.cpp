@@ -15,28 +15,6 @@
 
 namespace qtwisted {
 
-namespace {
-
-/// The first pool job queued (or, with no queue time, started) within the run; the run's start when it has none.
-std::int64_t firstJobNs(const ComparedRun& run)
-{
-    std::int64_t first = kNoTime;
-    for (const JobRecord& job : run.data->jobs()) {
-        if (job.lane == JobRecord::kReactorLane || job.api == ApiKind::CallFromThread)
-            continue;
-        const std::int64_t t = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
-        if (t == kNoTime || t < run.fromNs || t > run.toNs)
-            continue;
-        if (first == kNoTime || t < first)
-            first = t;
-    }
-    if (first != kNoTime)
-        return first;
-    return std::max(run.fromNs, run.data->timeOrigin());
-}
-
-} // namespace
-
 ComparePanel::ComparePanel(QWidget* parent)
     : QWidget(parent)
     , m_view(new TimelineView)
@@ -77,10 +55,7 @@ ComparePanel::ComparePanel(QWidget* parent)
 
     connect(m_align, &QComboBox::currentIndexChanged, this,
         [this] { setAlignment(static_cast<Alignment>(m_align->currentData().toInt())); });
-    connect(close, &QPushButton::clicked, this, [this] {
-        stop();
-        Q_EMIT closed();
-    });
+    connect(close, &QPushButton::clicked, this, &ComparePanel::stop);
     connect(m_view, &TimelineView::rangeChanged, this, [this] { follow(m_view, m_main); });
 }
 
@@ -118,6 +93,7 @@ void ComparePanel::stop()
     m_b = {};
     m_table->setRowCount(0);
     hide();
+    Q_EMIT closed();
 }
 
 void ComparePanel::setAlignment(Alignment alignment)
@@ -132,12 +108,17 @@ void ComparePanel::setAlignment(Alignment alignment)
         align();
 }
 
-std::int64_t ComparePanel::alignmentNs(const ComparedRun& run) const
+std::int64_t ComparePanel::startNs(const ComparedRun& run, const RunSummary& summary)
 {
-    if (!run.data)
-        return 0;
-    const std::int64_t start = firstJobNs(run);
-    if (m_alignment == Alignment::FirstResize) {
+    if (summary.startNs != kNoTime)
+        return summary.startNs;
+    return run.data ? std::max(run.fromNs, run.data->timeOrigin()) : 0;
+}
+
+std::int64_t ComparePanel::alignmentNs(const ComparedRun& run, const RunSummary& summary) const
+{
+    const std::int64_t start = startNs(run, summary);
+    if (m_alignment == Alignment::FirstResize && run.data) {
         for (const ResizeMarker& r : run.data->resizes()) {
             if (r.timeNs >= start && r.timeNs <= run.toNs)
                 return r.timeNs;
@@ -148,17 +129,16 @@ std::int64_t ComparePanel::alignmentNs(const ComparedRun& run) const
 
 void ComparePanel::align()
 {
-    const std::int64_t zeroA = alignmentNs(m_a);
-    const std::int64_t zeroB = alignmentNs(m_b);
+    const std::int64_t startA = startNs(m_a, m_summaryA);
+    const std::int64_t startB = startNs(m_b, m_summaryB);
+    const std::int64_t zeroA = alignmentNs(m_a, m_summaryA);
+    const std::int64_t zeroB = alignmentNs(m_b, m_summaryB);
     m_main->setAxisZeroNs(zeroA);
     m_view->setAxisZeroNs(zeroB);
     // Both whole runs in view: from a little before the earlier start to the later end, each counted from its zero.
-    const std::int64_t beforeA = std::min<std::int64_t>(0, firstJobNs(m_a) - zeroA);
-    const std::int64_t beforeB = std::min<std::int64_t>(0, firstJobNs(m_b) - zeroB);
-    const std::int64_t before = std::min(beforeA, beforeB);
-    const std::int64_t afterA = firstJobNs(m_a) - zeroA + m_summaryA.makespanNs;
-    const std::int64_t afterB = firstJobNs(m_b) - zeroB + m_summaryB.makespanNs;
-    const std::int64_t after = std::max({ afterA, afterB, before + 1'000'000 });
+    const std::int64_t before = std::min({ std::int64_t { 0 }, startA - zeroA, startB - zeroB });
+    const std::int64_t after = std::max(
+        { startA - zeroA + m_summaryA.makespanNs, startB - zeroB + m_summaryB.makespanNs, before + 1'000'000 });
     const std::int64_t margin = std::max<std::int64_t>((after - before) / 50, 1'000'000);
     const QSignalBlocker block(m_view);
     m_main->showRange(zeroA + before - margin, zeroA + after + margin);

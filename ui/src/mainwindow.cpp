@@ -44,6 +44,21 @@ namespace {
 constexpr int kRangeRefreshMs = 250;
 constexpr int kMessageMs = 8000;
 constexpr std::size_t kKeptRuns = 8;
+
+/// A saved run read (blocking) to be compared, named `name`; nullopt and the error when it is not a run.
+std::optional<ComparedRun> readRun(const QString& path, const QString& name, QString& error)
+{
+    TraceFileTasks::Result r = TraceFileTasks::read(path);
+    if (!r.data) {
+        error = MainWindow::tr("%1: not a saved run (%2)").arg(QFileInfo(path).fileName(), r.error);
+        return std::nullopt;
+    }
+    ComparedRun run;
+    run.name = name;
+    run.owned = std::make_shared<const TraceData>(std::move(*r.data));
+    run.data = run.owned.get();
+    return run;
+}
 } // namespace
 
 MainWindow::MainWindow(LabController& controller, QWidget* parent)
@@ -240,53 +255,38 @@ void MainWindow::playInTwisted(const RunSpan& run)
 void MainWindow::onTwistedFinished(const QString& tracePath, const QString& message, bool gaveUp)
 {
     const std::optional<RunSpan> run = std::exchange(m_twistedRun, std::nullopt);
-    statusBar()->showMessage(message, kMessageMs);
-    if (tracePath.isEmpty() || !run || m_closing) {
-        m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), message);
-        return;
-    }
     QString error;
-    if (!m_controller.isLive())
+    if (tracePath.isEmpty() || !run || m_closing)
+        error = message;
+    else if (!m_controller.isLive())
         error = tr("Twisted's run of %1 ended while a saved run is shown: back to live recording to compare")
                     .arg(run->name);
-    TraceFileTasks::Result r;
-    if (error.isEmpty()) {
-        r = TraceFileTasks::read(tracePath);
-        if (!r.data)
-            error = tr("Twisted's trace of %1 cannot be read: %2").arg(run->name, r.error);
-    }
-    if (error.isEmpty()) {
+    else if (const std::optional<ComparedRun> b
+        = readRun(tracePath, tr("%1 in Twisted%2").arg(run->name, gaveUp ? tr(" (hung: gave up)") : QString()), error))
         // A: the qtwisted run the play was started for (not whatever is current now); B: Twisted's.
-        ComparedRun a;
-        a.name = tr("%1 in qtwisted").arg(run->name);
-        a.data = &m_controller.traceData();
-        a.fromNs = run->startNs;
-        a.toNs = run->endNs;
-        ComparedRun b;
-        b.name = tr("%1 in Twisted%2").arg(run->name, gaveUp ? tr(" (hung: gave up)") : QString());
-        b.owned = std::make_shared<const TraceData>(std::move(*r.data));
-        b.data = b.owned.get();
-        error = showComparison(a, b);
-    }
-    if (!error.isEmpty()) {
+        error = showComparison(liveRun(*run, tr("%1 in qtwisted").arg(run->name)), *b);
+    if (!error.isEmpty())
         m_log->appendOutput(QDateTime::currentDateTime(), tr("twisted"), error);
-        statusBar()->showMessage(error, kMessageMs);
-        return;
-    }
-    statusBar()->showMessage(message, kMessageMs);
+    statusBar()->showMessage(error.isEmpty() ? message : error, kMessageMs);
+}
+
+ComparedRun MainWindow::liveRun(const RunSpan& span, const QString& name) const
+{
+    ComparedRun run;
+    run.name = name;
+    run.data = &m_controller.traceData();
+    run.fromNs = span.startNs;
+    run.toNs = span.endNs;
+    return run;
 }
 
 ComparedRun MainWindow::currentRun() const
 {
+    if (m_controller.isLive() && !m_runs.empty())
+        return liveRun(m_runs.back(), tr("%1 in qtwisted").arg(m_runs.back().name));
     ComparedRun run;
     run.data = &m_controller.traceData();
-    if (m_controller.isLive() && !m_runs.empty()) {
-        run.name = tr("%1 in qtwisted").arg(m_runs.back().name);
-        run.fromNs = m_runs.back().startNs;
-        run.toNs = m_runs.back().endNs;
-    } else {
-        run.name = m_controller.isLive() ? tr("this recording") : m_shownFile;
-    }
+    run.name = m_controller.isLive() ? tr("this recording") : m_shownFile;
     return run;
 }
 
@@ -316,14 +316,9 @@ QString MainWindow::showComparison(const ComparedRun& a, const ComparedRun& b)
 
 QString MainWindow::compareWithFile(const QString& path)
 {
-    TraceFileTasks::Result r = TraceFileTasks::read(path);
-    if (!r.data)
-        return tr("%1: not a saved run (%2)").arg(QFileInfo(path).fileName(), r.error);
-    ComparedRun b;
-    b.name = QFileInfo(path).fileName();
-    b.owned = std::make_shared<const TraceData>(std::move(*r.data));
-    b.data = b.owned.get();
-    return compareWith(b);
+    QString error;
+    const std::optional<ComparedRun> b = readRun(path, QFileInfo(path).fileName(), error);
+    return b ? compareWith(*b) : error;
 }
 
 QString MainWindow::compareWithPreviousRun()
@@ -331,12 +326,7 @@ QString MainWindow::compareWithPreviousRun()
     if (!m_controller.isLive() || m_runs.size() < 2)
         return tr("play two scenarios first: the last run is compared with the one before it");
     const RunSpan& before = m_runs[m_runs.size() - 2];
-    ComparedRun b;
-    b.name = tr("%1 (the run before)").arg(before.name);
-    b.data = &m_controller.traceData();
-    b.fromNs = before.startNs;
-    b.toNs = before.endNs;
-    return compareWith(b);
+    return compareWith(liveRun(before, tr("%1 (the run before)").arg(before.name)));
 }
 
 QString MainWindow::setRunInTwisted(bool on)
@@ -400,10 +390,7 @@ void MainWindow::createCompareMenu()
         box->open();
     });
     menu->addSeparator();
-    QAction* close = menu->addAction(tr("&Close comparison"), this, [this] {
-        m_compare->stop();
-        m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
-    });
+    QAction* close = menu->addAction(tr("&Close comparison"), this, [this] { m_compare->stop(); });
     close->setObjectName(QStringLiteral("closeCompareAction"));
 }
 
@@ -505,7 +492,6 @@ void MainWindow::onUpdated()
 void MainWindow::showImported(TraceData data, const QString& path)
 {
     m_compare->stop(); // its run A was the trace shown until now
-    m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
     m_controller.showImported(std::move(data));
     m_shownFile = QFileInfo(path).fileName();
     m_timeline->setTraceData(&m_controller.traceData(), false);
@@ -518,7 +504,6 @@ void MainWindow::showImported(TraceData data, const QString& path)
 void MainWindow::showLive()
 {
     m_compare->stop();
-    m_tabs->setTabVisible(m_tabs->indexOf(m_compare->table()), false);
     m_controller.showLive();
     m_timeline->setTraceData(&m_controller.traceData(), true);
     m_mode->setText(tr("Live"));

@@ -21,6 +21,7 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
         if (queued == kNoTime || queued < fromNs || queued > toNs)
             continue; // no time to place it by (its events were dropped): not part of any run
         ++s.poolJobs;
+        s.startNs = s.startNs == kNoTime ? queued : std::min(s.startNs, queued);
         if (job.status == JobStatus::Queued || job.status == JobStatus::Running)
             ++s.unfinished; // a run that hung (Twisted's blocking exhaustion) leaves them so
         if (job.status != JobStatus::Finished && job.status != JobStatus::Failed)
@@ -32,12 +33,7 @@ RunSummary summarizeRun(const TraceData& data, std::int64_t fromNs, std::int64_t
     if (s.unfinished > 0 && data.latestNs() != kNoTime) {
         // A run that never finished (it hung, and its trace was cut): measured to the end of its trace, a lower bound.
         s.finished = false;
-        for (const JobRecord& job : data.jobs()) {
-            const std::int64_t queued = job.queuedNs != kNoTime ? job.queuedNs : job.startedNs;
-            if (job.lane != JobRecord::kReactorLane && job.api != ApiKind::CallFromThread && queued != kNoTime
-                && queued >= fromNs && queued <= toNs)
-                first = std::min(first, queued);
-        }
+        first = std::min(first, s.startNs);
         last = std::max(last, std::min(data.latestNs(), toNs));
     }
     if (last <= first)

@@ -45,14 +45,14 @@ public:
 
     /// Shows `b` below `main` (which shows `a`'s recording) and fills the table. `main` must outlive the panel.
     void compare(TimelineView* main, ComparedRun a, ComparedRun b);
-    /// Ends the comparison: hides the panel and gives `main` its own axis back.
+    /// Ends the comparison: hides the panel, gives `main` its own axis back and emits closed().
     void stop();
     bool isComparing() const noexcept { return m_main != nullptr; }
 
     void setAlignment(Alignment alignment);
     Alignment alignment() const noexcept { return m_alignment; }
-    /// A run's alignment point (trace ns of its recording).
-    std::int64_t alignmentNs(const ComparedRun& run) const;
+    /// A run's alignment point (trace ns of its recording), given its summary.
+    std::int64_t alignmentNs(const ComparedRun& run, const RunSummary& summary) const;
 
     const ComparedRun& runA() const noexcept { return m_a; }
     const ComparedRun& runB() const noexcept { return m_b; }
@@ -62,10 +62,12 @@ public:
     QTableWidget* table() const noexcept { return m_table; }
 
 Q_SIGNALS:
-    /// The user closed the comparison.
+    /// The comparison ended (stop(): the Close button, or the window showing another trace).
     void closed();
 
 private:
+    /// The run's first pool job (from its summary), or the start of its range when it has none.
+    static std::int64_t startNs(const ComparedRun& run, const RunSummary& summary);
     void align();
     void follow(TimelineView* from, TimelineView* to);
     void fillTable();

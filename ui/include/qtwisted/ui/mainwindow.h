@@ -113,6 +113,8 @@ private:
     };
     /// Plays `run`'s scenario in Twisted, to be compared with `run` when it ends; says why not otherwise.
     void playInTwisted(const RunSpan& run);
+    /// `span` of the live recording, as a run to compare.
+    ComparedRun liveRun(const RunSpan& span, const QString& name) const;
 
     LabController& m_controller;
     LauncherPanel* m_launcher = nullptr;

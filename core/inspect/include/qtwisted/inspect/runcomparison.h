@@ -16,6 +16,7 @@ namespace qtwisted {
 /// first job queued to the last job ended.
 struct RunSummary {
     std::int64_t poolJobs = 0; ///< pool jobs of the run, whatever became of them (0: an empty run)
+    std::int64_t startNs = kNoTime; ///< the first of them queued (or, with no queue time, started); kNoTime: none
     std::int64_t jobs = 0; ///< pool jobs that ended (finished or failed)
     std::int64_t unfinished = 0; ///< still queued or running when the trace ends (a run that hung)
     std::int64_t makespanNs
