@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "noise_p.h"
 #include "pollgovernor_p.h"
+#include "spinmutex_p.h"
 #include "trace_p.h"
 #include "traceclock_p.h"
 
@@ -440,7 +441,7 @@ public:
     /// An idle worker (already in m_idle) waits for its wake-up. One of them at a time first polls for kSpin:
     /// with work arriving in quick succession (a deferToThread per callback) the next job then starts without a
     /// futex wake on either side. Returns with the lock held.
-    void idleWait(Worker* w, std::unique_lock<std::mutex>& lock)
+    void idleWait(Worker* w, std::unique_lock<SpinThenSleepMutex>& lock)
     {
         const bool spin = m_spinner == nullptr && m_spinGovernor.shouldPoll();
         if (spin)
@@ -829,8 +830,8 @@ public:
     TraceHook m_trace;
 
 private:
-    mutable std::mutex m_mutex;
-    std::condition_variable m_allGone;
+    mutable SpinThenSleepMutex m_mutex;
+    std::condition_variable_any m_allGone;
     std::deque<Job> m_backlog;
     std::vector<Worker*> m_idle; // LIFO: the most recently active worker has the warmest cache
     Worker* m_spinner = nullptr; // the idle worker polling before it sleeps (in m_idle), if any
