@@ -29,6 +29,7 @@
 
 #ifdef Q_OS_LINUX
 #include <pthread.h>
+#include <unistd.h>
 #endif
 
 using namespace qtwisted;
@@ -114,6 +115,24 @@ int threadCount()
         ++n;
     }
     return n;
+}
+
+/// The process's threads (kernel ids) whose name is `comm`, or all of them when `comm` is empty.
+QSet<int> threadIds(const QByteArray& comm = {})
+{
+    QSet<int> ids;
+    const QStringList tasks = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& task : tasks) {
+        QFile file(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+        if (comm.isEmpty() || (file.open(QIODevice::ReadOnly) && file.readAll().trimmed() == comm))
+            ids.insert(task.toInt());
+    }
+    return ids;
+}
+
+int currentThreadId()
+{
+    return static_cast<int>(::gettid());
 }
 
 QString currentThreadName()
@@ -679,6 +698,133 @@ private Q_SLOTS:
         s = pool.stats();
         QCOMPARE(s.backlog, 0);
         QCOMPARE(s.completed, quint64 { 3 });
+    }
+
+    // ---------------------------------------------------------------- spare threads
+
+    void sparesAreParkedBesideTheWorkers()
+    {
+        const int baseline = threadCount();
+        ThreadPool pool(1, 3, QStringLiteral("spare"));
+        pool.setSpareThreads(3);
+        QCOMPARE(pool.spareThreads(), 3);
+        QCOMPARE(threadCount(), baseline); // not before start()
+        QCOMPARE(pool.stats().spare, 0);
+        pool.start();
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 3, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(threadIds("qtwisted-spare").size(), 3, kWaitMs);
+        const PoolStats s = pool.stats();
+        QCOMPARE(s.workers, 1); // the minimum; spares are not workers
+        QCOMPARE(s.idle, 1);
+        QCOMPARE(threadCount(), baseline + 1 + 3);
+        QCOMPARE(pool.dumpStats(), QStringLiteral("queue: 0 waiters: 1 workers: 0 total: 1"));
+    }
+
+    void sparesRunNoJobAndRaiseNoLimit()
+    {
+        ThreadPool pool(0, 2, QStringLiteral("sparecap"));
+        pool.setSpareThreads(4);
+        pool.start();
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 4, kWaitMs);
+        Gate gate;
+        auto open = openOnExit(gate);
+        std::atomic<int> running { 0 };
+        std::atomic<int> peak { 0 };
+        std::atomic<int> done { 0 };
+        for (int i = 0; i < 10; ++i) {
+            pool.callInThread([&] {
+                const int now = ++running;
+                int seen = peak.load();
+                while (now > seen && !peak.compare_exchange_weak(seen, now)) { }
+                gate.pass();
+                --running;
+                ++done;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(running.load(), 2, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 4, kWaitMs); // the two used are replaced
+        PoolStats s = pool.stats();
+        QCOMPARE(s.workers, 2);
+        QCOMPARE(s.busy, 2);
+        QCOMPARE(s.backlog, 8);
+        gate.release(10);
+        QTRY_COMPARE_WITH_TIMEOUT(done.load(), 10, kWaitMs);
+        QCOMPARE(peak.load(), 2);
+        s = pool.stats();
+        QCOMPARE(s.completed, quint64 { 10 });
+        QCOMPARE(s.spare, 4);
+    }
+
+    // A resize takes its new workers from the spares: every job of the grown pool runs on a thread that was already
+    // there when adjustPoolsize() was called.
+    void aResizeTakesItsWorkersFromTheSpares()
+    {
+        ThreadPool pool(0, 2, QStringLiteral("spareresize"));
+        pool.setSpareThreads(6);
+        pool.start();
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 6, kWaitMs);
+        Gate gate;
+        auto open = openOnExit(gate);
+        Record<int> ranOn;
+        std::atomic<int> running { 0 };
+        for (int i = 0; i < 8; ++i) {
+            pool.callInThread([&] {
+                ranOn.add(currentThreadId());
+                ++running;
+                gate.pass();
+                --running;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(running.load(), 2, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 6, kWaitMs);
+        const QSet<int> before = threadIds();
+        pool.adjustPoolsize({}, 8);
+        QTRY_COMPARE_WITH_TIMEOUT(running.load(), 8, kWaitMs);
+        for (const int tid : ranOn.items())
+            QVERIFY2(before.contains(tid),
+                qPrintable(QStringLiteral("job ran on thread %1, started by the resize").arg(tid)));
+        QCOMPARE(pool.stats().workers, 8);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 6, kWaitMs); // and new spares are parked for the next one
+        gate.release(8);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().completed, quint64 { 8 }, kWaitMs);
+    }
+
+    void fewerSparesEndTheRest()
+    {
+        const int baseline = threadCount();
+        ThreadPool pool(0, 4, QStringLiteral("sparefewer"));
+        pool.start();
+        pool.setSpareThreads(5);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 5, kWaitMs);
+        pool.setSpareThreads(1);
+        QCOMPARE(pool.stats().spare, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(threadCount(), baseline + 1, kWaitMs);
+        pool.setSpareThreads(0);
+        QTRY_COMPARE_WITH_TIMEOUT(threadCount(), baseline, kWaitMs);
+        QCOMPARE(pool.stats().spare, 0);
+        // the pool still works without them
+        std::atomic<bool> ran { false };
+        pool.callInThread([&ran] { ran = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(ran.load(), kWaitMs);
+    }
+
+    void stopEndsTheSpares()
+    {
+        const int baseline = threadCount();
+        ThreadPool pool(0, 2, QStringLiteral("sparestop"));
+        pool.setSpareThreads(8);
+        pool.start();
+        pool.stop(); // some may still be starting
+        QCOMPARE(threadCount(), baseline); // stop() returns when they are gone
+        QCOMPARE(pool.stats().spare, 0);
+    }
+
+    void negativeSparesAreRefused()
+    {
+        ThreadPool pool(0, 2);
+        pool.setSpareThreads(2);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, pool.setSpareThreads(-1));
+        QCOMPARE(pool.spareThreads(), 2);
     }
 
     // ---------------------------------------------------------------- callInThread

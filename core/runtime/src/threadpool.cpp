@@ -73,6 +73,14 @@ struct Worker {
     int cpuClock = 0; // its CPU-time clock (a clockid_t), for a monitor's "on a CPU or waiting" (Linux)
 };
 
+/// A spare thread (ThreadPool::setSpareThreads): started and parked beside the workers, it runs no job until the pool
+/// hands it a worker to become (a futex wake instead of a thread start), or nullptr to end. Lives on its thread's
+/// stack.
+struct Spare {
+    Signal wake;
+    Worker* worker = nullptr;
+};
+
 /// Wait samples a pool keeps between two snapshots of its monitor (the oldest half goes past this).
 constexpr std::size_t kMaxWaitSamples = 8192;
 
@@ -142,7 +150,8 @@ public:
     // Actions computed under the lock and carried out after releasing it.
     struct Actions {
         std::vector<Worker*> wake;
-        std::vector<Worker*> spawn;
+        std::vector<Worker*> spawn; // nullptr: start a spare thread
+        std::vector<Spare*> handOff; // parked spares to wake: each becomes its `worker`, or ends without one
         std::vector<Job> cancelled;
         std::function<void()> drained;
     };
@@ -151,6 +160,8 @@ public:
     {
         for (Worker* w : actions.wake)
             w->wake.release();
+        for (Spare* s : actions.handOff)
+            s->wake.release();
         if (!actions.spawn.empty()) {
             std::lock_guard lock(m_spawnMutex);
             if (!m_spawner.joinable()) {
@@ -191,6 +202,35 @@ public:
         ++m_threadsAlive;
         m_allWorkers.push_back(w);
         return w;
+    }
+
+    /// A new worker: a parked spare thread becomes it if there is one, otherwise the spawner starts a thread for it.
+    void spawnLocked(Actions& a, bool dispatched)
+    {
+        Worker* w = newWorkerLocked(dispatched);
+        if (!m_spares.empty()) {
+            Spare* s = m_spares.back();
+            m_spares.pop_back();
+            s->worker = w;
+            a.handOff.push_back(s);
+        } else {
+            a.spawn.push_back(w);
+        }
+    }
+
+    /// Keeps m_spareTarget spare threads parked while the pool runs; ends the rest (all of them when closing).
+    void balanceSparesLocked(Actions& a)
+    {
+        const int target = m_started && !m_closing ? m_spareTarget : 0;
+        while (static_cast<int>(m_spares.size()) > target) {
+            a.handOff.push_back(m_spares.back()); // worker == nullptr: it ends
+            m_spares.pop_back();
+        }
+        for (int have = static_cast<int>(m_spares.size()) + m_sparesStarting; have < target; ++have) {
+            ++m_sparesStarting;
+            ++m_sparesAlive;
+            a.spawn.push_back(nullptr);
+        }
     }
 
     /// How many workers may run jobs: the maximum, plus (compensating) one for each worker blocked in
@@ -251,14 +291,16 @@ public:
                 ++m_startingClaimed;
                 ++m_dispatching;
             } else if (m_workers < cap) {
-                a.spawn.push_back(newWorkerLocked(true));
+                spawnLocked(a, true);
             } else {
                 break;
             }
         }
         // Twisted's minimum: keep that many workers around even without work.
         while (!m_closing && m_workers < m_min)
-            a.spawn.push_back(newWorkerLocked(false));
+            spawnLocked(a, false);
+        if (m_spareTarget > 0 || !m_spares.empty() || m_sparesStarting > 0)
+            balanceSparesLocked(a);
         // Idle workers above the maximum retire at once; busy ones do after their job.
         while (m_workers > keepLocked() && !m_idle.empty()) {
             Worker* w = m_idle.back();
@@ -367,7 +409,7 @@ public:
                 if (!m_backlog.empty())
                     dispatchLocked(chain);
                 lock.unlock();
-                if (!chain.wake.empty() || !chain.spawn.empty())
+                if (!chain.wake.empty() || !chain.spawn.empty() || !chain.handOff.empty())
                     perform(chain);
                 const std::int64_t started = m_trace.get() ? std::max(traceNowUnordered(), job.tracedQueuedNs) : 0;
                 if (started) {
@@ -396,7 +438,7 @@ public:
                 if (m_lentPeak > 0 && !m_closing) {
                     Actions a;
                     forgetLentPeakIfQuietLocked(a);
-                    if (!a.wake.empty() || !a.spawn.empty()) {
+                    if (!a.wake.empty() || !a.spawn.empty() || !a.handOff.empty()) {
                         lock.unlock();
                         perform(a);
                         lock.lock();
@@ -426,9 +468,9 @@ public:
             dispatchLocked(handover);
         --m_threadsAlive;
         m_allWorkers.erase(std::find(m_allWorkers.begin(), m_allWorkers.end(), w));
-        const bool last = m_threadsAlive == 0;
+        const bool last = m_threadsAlive == 0 && m_sparesAlive == 0;
         lock.unlock();
-        if (!handover.wake.empty() || !handover.spawn.empty())
+        if (!handover.wake.empty() || !handover.spawn.empty() || !handover.handOff.empty())
             perform(handover);
         trace(TraceEventKind::WorkerRetired, nullptr, w->index, traceNow());
         delete w;
@@ -436,6 +478,43 @@ public:
         t_currentWorker = nullptr;
         if (last)
             m_allGone.notify_all();
+    }
+
+    /// A spare thread: parks until the pool hands it a worker to become (spawnLocked) or tells it to end.
+    void spareLoop()
+    {
+        Spare spare;
+#ifdef Q_OS_LINUX
+        pthread_setname_np(pthread_self(), "qtwisted-spare");
+        const int tid = static_cast<int>(::gettid());
+#endif
+        {
+            std::lock_guard lock(m_mutex);
+            --m_sparesStarting;
+#ifdef Q_OS_LINUX
+            m_workerTids.push_back(tid);
+#endif
+            const int target = m_started && !m_closing ? m_spareTarget : 0;
+            if (static_cast<int>(m_spares.size()) < target) {
+                m_spares.push_back(&spare);
+            } else {
+                --m_sparesAlive; // not wanted any more: the target fell while it started
+                if (m_threadsAlive == 0 && m_sparesAlive == 0)
+                    m_allGone.notify_all();
+                return;
+            }
+        }
+        spare.wake.acquire();
+        Worker* w = nullptr;
+        {
+            std::lock_guard lock(m_mutex);
+            w = spare.worker;
+            --m_sparesAlive;
+            if (!w && m_threadsAlive == 0 && m_sparesAlive == 0)
+                m_allGone.notify_all();
+        }
+        if (w)
+            workerLoop(w);
     }
 
     /// An idle worker (already in m_idle) waits for its wake-up. One of them at a time first polls for kSpin:
@@ -478,8 +557,12 @@ public:
                     return;
                 batch.swap(m_spawnQueue);
             }
-            for (Worker* w : batch)
-                m_qpool.start([this, w] { workerLoop(w); });
+            for (Worker* w : batch) {
+                if (w)
+                    m_qpool.start([this, w] { workerLoop(w); });
+                else
+                    m_qpool.start([this] { spareLoop(); });
+            }
         }
     }
 
@@ -563,7 +646,7 @@ public:
             m_started = true;
             // minimum idle workers first, then the backlog
             while (m_workers < m_min)
-                a.spawn.push_back(newWorkerLocked(false));
+                spawnLocked(a, false);
             dispatchLocked(a);
         }
         perform(a);
@@ -633,7 +716,7 @@ public:
         {
             std::unique_lock lock(m_mutex);
             m_joined = true;
-            m_allGone.wait(lock, [this] { return m_threadsAlive == 0; });
+            m_allGone.wait(lock, [this] { return m_threadsAlive == 0 && m_sparesAlive == 0; });
             tids.swap(m_workerTids);
         }
         m_qpool.waitForDone(); // joins the QThreads themselves (and deletes them while the spawner still lives)
@@ -746,6 +829,25 @@ public:
         perform(a);
     }
 
+    void setSpares(int count)
+    {
+        if (count < 0)
+            throw std::invalid_argument("ThreadPool: the number of spare threads must be >= 0");
+        Actions a;
+        {
+            std::lock_guard lock(m_mutex);
+            m_spareTarget = count;
+            balanceSparesLocked(a);
+        }
+        perform(a);
+    }
+
+    int spares() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_spareTarget;
+    }
+
     bool compensated() const
     {
         std::lock_guard lock(m_mutex);
@@ -800,6 +902,7 @@ public:
         s.cancelled = m_cancelled;
         s.submitted = m_submitted;
         s.refused = m_refused;
+        s.spare = static_cast<int>(m_spares.size());
         return s;
     }
 
@@ -853,6 +956,10 @@ private:
     int m_waking = 0; // of those: woken from idle
     int m_startingIdle = 0; // started without a job (the minimum), not yet in their loop
     int m_startingClaimed = 0; // of those, counted in m_dispatching because a job came meanwhile
+    std::vector<Spare*> m_spares; // parked spare threads (setSpareThreads)
+    int m_spareTarget = 0;
+    int m_sparesStarting = 0; // asked of the spawner, not yet parked
+    int m_sparesAlive = 0; // spare threads started and not yet a worker or ended
     std::vector<int> m_workerTids; // kernel ids of the workers since the last stop()
     std::mutex m_spawnMutex;
     std::condition_variable m_spawnWake;
@@ -1116,6 +1223,16 @@ QString ThreadPool::dumpStats() const
 void ThreadPool::setBlockedWorkersCompensated(bool compensated)
 {
     m_d->setCompensated(compensated);
+}
+
+void ThreadPool::setSpareThreads(int count)
+{
+    m_d->setSpares(count);
+}
+
+int ThreadPool::spareThreads() const
+{
+    return m_d->spares();
 }
 
 bool ThreadPool::blockedWorkersCompensated() const

@@ -34,6 +34,7 @@ struct PoolStats {
     quint64 cancelled = 0; ///< jobs removed from the backlog without running
     quint64 submitted = 0; ///< every submission, refused ones included (quiescent: completed+failed+cancelled+refused)
     quint64 refused = 0; ///< submissions refused with PoolStoppedError
+    int spare = 0; ///< spare threads parked beside the workers (setSpareThreads); not counted in workers
 };
 
 /// Twisted's twisted.python.threadpool.ThreadPool, hosted on a private QThreadPool. Thread-safe.
@@ -99,6 +100,14 @@ public:
     /// docs/diagnostics.md). false: Twisted's hard maximum.
     void setBlockedWorkersCompensated(bool compensated);
     bool blockedWorkersCompensated() const;
+
+    /// Keeps `count` threads started and parked beside the workers while the pool runs (default 0, as in Twisted).
+    /// They run no job and count towards neither minThreads nor maxThreads: when the pool needs a new worker (a
+    /// resize, a burst, a blocked worker's stand-in) a spare becomes it at the cost of a wake-up instead of a thread
+    /// start, and a new spare is started in the background. For applications that resize a running pool and want the
+    /// new workers at once. `count < 0` throws std::invalid_argument, nothing changed.
+    void setSpareThreads(int count);
+    int spareThreads() const;
 
     /// Refuses new work, drains the backlog, joins every worker. Second call: no-op.
     /// WrongThreadError from a worker of this pool.
