@@ -99,10 +99,11 @@ private Q_SLOTS:
 
     void everyInteractiveWidgetIsNamed()
     {
-        for (const char* name : { "apiCombo", "countSpin", "sleepMinSpin", "sleepRandomCheck", "sleepMaxSpin",
-                 "failureRateSpin", "labelEdit", "queueButton", "maxThreadsSpin", "maxThreadsSlider", "minThreadsSpin",
-                 "pauseButton", "jobTable", "log", "timeline", "recipeList", "runRecipeButton", "nowButton",
-                 "pauseViewButton", "zoomBackButton", "stopReactorButton", "rangeStatsTable", "rangeSummary" })
+        for (const char* name :
+            { "apiCombo", "countSpin", "sleepMinSpin", "sleepRandomCheck", "sleepMaxSpin", "failureRateSpin",
+                "labelEdit", "queueButton", "maxThreadsSpin", "maxThreadsSlider", "minThreadsSpin", "spareThreadsSpin",
+                "pauseButton", "jobTable", "log", "timeline", "recipeList", "runRecipeButton", "nowButton",
+                "pauseViewButton", "zoomBackButton", "stopReactorButton", "rangeStatsTable", "rangeSummary" })
             QVERIFY2(m_lab.window->findChild<QWidget*>(QString::fromLatin1(name)), name);
     }
 
@@ -165,6 +166,29 @@ private Q_SLOTS:
 
         find<QSpinBox>("minThreadsSpin")->setValue(2);
         QCOMPARE(m_lab.reactor->getThreadPool().minThreads(), 2);
+    }
+
+    void spareThreadsAreParkedAndShown()
+    {
+        auto* spin = find<QSpinBox>("spareThreadsSpin");
+        QCOMPARE(spin->value(), 0);
+        spin->setValue(3);
+        QCOMPARE(m_lab.reactor->getThreadPool().spareThreads(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.reactor->getThreadPool().stats().spare, 3, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            find<QLabel>("poolStats")->text().contains(QRegularExpression(QStringLiteral("spare +3"))), 10000);
+        // A resize takes them: the new workers run at once, and new spares are parked again.
+        const int max = m_lab.reactor->getThreadPool().maxThreads();
+        find<QSpinBox>("countSpin")->setValue(max + 3);
+        find<QSpinBox>("sleepMinSpin")->setValue(300);
+        QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().busy, max, 10000);
+        find<QSpinBox>("maxThreadsSpin")->setValue(max + 3);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().busy, max + 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().spare, 3, 10000);
+        spin->setValue(0);
+        QCOMPARE(m_lab.controller->poolStats().spare, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64(max + 3), 10000);
     }
 
     void runsARecipeIntoTheLog()

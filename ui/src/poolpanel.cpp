@@ -54,6 +54,16 @@ PoolPanel::PoolPanel(LabController& controller, QWidget* parent)
     m_minThreads->setKeyboardTracking(false);
     form->addRow(tr("Min threads"), m_minThreads);
 
+    m_spareThreads = new QSpinBox;
+    m_spareThreads->setObjectName(QStringLiteral("spareThreadsSpin"));
+    m_spareThreads->setRange(0, ScenarioLimits::maxPoolSize);
+    m_spareThreads->setValue(m_controller.spareThreads());
+    m_spareThreads->setToolTip(tr("Threads started and parked beside the workers (pool.setSpareThreads(n)): they run "
+                                  "no job and raise no limit, but a resize or a burst takes one at the cost of a "
+                                  "wake-up instead of starting a thread. 0 is Twisted's pool"));
+    m_spareThreads->setKeyboardTracking(false);
+    form->addRow(tr("Spare threads"), m_spareThreads);
+
     m_pause = new QPushButton(tr("&Pause pool"));
     m_pause->setObjectName(QStringLiteral("pauseButton"));
     m_pause->setCheckable(true);
@@ -89,6 +99,7 @@ PoolPanel::PoolPanel(LabController& controller, QWidget* parent)
         if (n != m_controller.minThreads())
             m_controller.setMinThreads(n);
     });
+    connect(m_spareThreads, &QSpinBox::valueChanged, this, [this](int n) { m_controller.setSpareThreads(n); });
     connect(m_pause, &QPushButton::toggled, this, [this](bool paused) {
         if (paused)
             m_controller.pause();
@@ -101,11 +112,12 @@ PoolPanel::PoolPanel(LabController& controller, QWidget* parent)
 void PoolPanel::updateFromController()
 {
     const PoolStats s = m_controller.poolStats();
-    m_stats->setText(tr("idle       %1\nbusy       %2\nworkers    %3\nbacklog    %4\ncompleted  %5\nfailed     %6\n"
-                        "throughput %7 jobs/s")
+    m_stats->setText(tr("idle       %1\nbusy       %2\nworkers    %3\nspare      %4\nbacklog    %5\n"
+                        "completed  %6\nfailed     %7\nthroughput %8 jobs/s")
                          .arg(s.idle)
                          .arg(s.busy)
                          .arg(s.workers)
+                         .arg(s.spare)
                          .arg(s.backlog)
                          .arg(s.completed)
                          .arg(s.failed)
@@ -126,8 +138,8 @@ void PoolPanel::updateFromController()
 
 void PoolPanel::disableControls()
 {
-    for (QWidget* w :
-        std::initializer_list<QWidget*> { m_stopReactor, m_maxThreads, m_maxSlider, m_minThreads, m_pause })
+    for (QWidget* w : std::initializer_list<QWidget*> {
+             m_stopReactor, m_maxThreads, m_maxSlider, m_minThreads, m_spareThreads, m_pause })
         w->setEnabled(false);
 }
 

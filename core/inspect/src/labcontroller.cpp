@@ -202,6 +202,13 @@ void LabController::setMinThreads(int n)
     record(ScenarioResize { n, std::nullopt });
 }
 
+void LabController::setSpareThreads(int n)
+{
+    if (n < 0 || n > ScenarioLimits::maxPoolSize)
+        return;
+    m_reactor.getThreadPool().setSpareThreads(n);
+}
+
 void LabController::pause()
 {
     if (m_pausedMax)
@@ -277,6 +284,11 @@ int LabController::minThreads() const
 int LabController::maxThreads() const
 {
     return m_reactor.getThreadPool().maxThreads();
+}
+
+int LabController::spareThreads() const
+{
+    return m_reactor.getThreadPool().spareThreads();
 }
 
 std::uint64_t LabController::droppedEvents() const noexcept

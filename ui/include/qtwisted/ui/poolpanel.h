@@ -36,6 +36,7 @@ private:
     QSpinBox* m_maxThreads = nullptr;
     QSlider* m_maxSlider = nullptr;
     QSpinBox* m_minThreads = nullptr;
+    QSpinBox* m_spareThreads = nullptr;
     QPushButton* m_pause = nullptr;
     QLabel* m_stats = nullptr;
     QPushButton* m_stopReactor = nullptr;

@@ -76,6 +76,9 @@ public:
     void setMaxThreads(int n);
     /// adjustPoolsize(min, max(min, current max)).
     void setMinThreads(int n);
+    /// ThreadPool::setSpareThreads(n): threads parked beside the workers, so that growing the pool takes a parked
+    /// thread instead of starting one. Not recorded in a scenario.
+    void setSpareThreads(int n);
     /// Maximum 0 (work backlogs) / back to the maximum before the pause.
     void pause();
     void resume();
@@ -97,6 +100,7 @@ public:
     PoolStats poolStats() const;
     int minThreads() const;
     int maxThreads() const;
+    int spareThreads() const;
     /// Jobs completed (or failed) per second, smoothed over about a second.
     double throughput() const noexcept { return m_throughput; }
     std::uint64_t droppedEvents() const noexcept;
