@@ -246,6 +246,76 @@ private Q_SLOTS:
         queue.releaseAll();
         QVERIFY(weak.expired());
     }
+
+    /// Cancelled and moved calls leave nothing behind for long: the queue holds at most about twice its pending calls,
+    /// however many timeouts were set and cancelled (the common use of callLater), and what it holds stays ordered.
+    void cancelledCallsDoNotAccumulate()
+    {
+        TimerQueue queue;
+        std::vector<int> ran;
+        auto keep = makeCall([&ran] { ran.push_back(-1); });
+        queue.add(keep, 1'000'000);
+        std::vector<std::shared_ptr<TimedCall>> calls;
+        for (int i = 0; i < 100'000; ++i) {
+            auto timeout = makeCall([&ran, i] { ran.push_back(i); });
+            queue.add(timeout, 2'000'000 + (i * 7919) % 100'000); // far behind `keep`, never at the top
+            if (i % 100 == 0)
+                calls.push_back(timeout); // 1 in 100 stays
+            else
+                queue.cancel(*timeout);
+            QVERIFY2(queue.heldEntries() <= 2 * queue.size() + 64,
+                qPrintable(QStringLiteral("%1 held for %2 pending").arg(queue.heldEntries()).arg(queue.size())));
+        }
+        QCOMPARE(queue.size(), std::size_t { 1 + 1000 });
+        for (std::size_t k = 0; k < calls.size(); k += 2)
+            queue.reschedule(calls[k], 1'500'000 + static_cast<qint64>(k)); // moved ahead of the others, in order
+        QVERIFY(queue.heldEntries() <= 2 * queue.size() + 64);
+        QCOMPARE(queue.size(), std::size_t { 1 + 1000 });
+        queue.runDue(10'000'000, runTask);
+        QCOMPARE(ran.size(), std::size_t { 1 + 1000 });
+        QCOMPARE(ran.front(), -1);
+        for (std::size_t k = 0; k < 500; ++k)
+            QCOMPARE(ran[1 + k], static_cast<int>(2 * k * 100)); // the moved ones, in their new order
+        QVERIFY(queue.empty());
+        QCOMPARE(queue.heldEntries(), std::size_t { 0 });
+    }
+
+    /// Moving one call again and again keeps one call pending, and the queue small.
+    void reschedulingAgainAndAgainKeepsOneCall()
+    {
+        TimerQueue queue;
+        int ran = 0;
+        auto call = makeCall([&ran] { ++ran; });
+        for (int i = 0; i < 10'000; ++i) {
+            queue.reschedule(call, 1000 + i);
+            QCOMPARE(queue.size(), std::size_t { 1 });
+            QCOMPARE(queue.nextDue(), std::optional<qint64>(1000 + i));
+        }
+        QVERIFY(queue.heldEntries() <= 2 + 64);
+        queue.runDue(100'000, runTask);
+        QCOMPARE(ran, 1);
+    }
+
+    /// A call that releases the queue (the reactor shutting down from a timed call) does not take the functions of
+    /// calls already due in the same run: those were taken out of the queue and still run.
+    void releaseAllFromARunningCallKeepsTheDueOnes()
+    {
+        TimerQueue queue;
+        std::vector<int> ran;
+        auto first = makeCall([&] {
+            ran.push_back(1);
+            queue.releaseAll();
+        });
+        auto second = makeCall([&ran] { ran.push_back(2); });
+        auto later = makeCall([&ran] { ran.push_back(3); });
+        queue.add(first, 10);
+        queue.add(second, 20);
+        queue.add(later, 500);
+        queue.runDue(100, runTask);
+        QCOMPARE(ran, (std::vector<int> { 1, 2 }));
+        QVERIFY(queue.empty());
+        QVERIFY(!later->fn); // the one not due was released
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTimerQueue)
