@@ -209,6 +209,69 @@ private Q_SLOTS:
         }
     }
 
+    /// maxIn() answers from a block index: over any range it must equal the largest value a plain scan finds, for
+    /// series built in batches that arrive out of order (each late batch rebuilds a series' tail and its index).
+    void maxInEqualsAScanOverEveryRange()
+    {
+        std::vector<TraceEvent> events;
+        std::mt19937 rng(11);
+        std::uniform_int_distribution<int> jitter(0, 40);
+        for (std::uint64_t job = 1; job <= 20'000; ++job) {
+            const auto queued = static_cast<std::int64_t>(job) * 3 + jitter(rng);
+            const std::int64_t started = queued + jitter(rng);
+            const std::int64_t ended = started + jitter(rng);
+            const auto worker = static_cast<std::int32_t>(job % 16);
+            events.push_back(ev(K::JobQueued, queued, job));
+            events.push_back(ev(K::JobStarted, started, job, worker));
+            events.push_back(ev(K::JobFinished, ended, job, worker, ended - started));
+        }
+        // Mostly in order, with every eighth batch held back and delivered late.
+        TraceData data;
+        std::vector<TraceEvent> late;
+        constexpr std::size_t kBatch = 999;
+        for (std::size_t i = 0, n = 0; i < events.size(); i += kBatch, ++n) {
+            std::vector<TraceEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(i),
+                events.begin() + static_cast<std::ptrdiff_t>(std::min(i + kBatch, events.size())));
+            if (n % 8 == 3) {
+                late.insert(late.end(), batch.begin(), batch.end());
+                continue;
+            }
+            data.append(std::move(batch));
+            if (n % 8 == 6) {
+                data.append(std::move(late));
+                late.clear();
+            }
+        }
+        data.append(std::move(late));
+        const PoolSeries* pool = data.pool(syn());
+        QVERIFY(pool);
+        for (const StepSeries* series : { &pool->backlog, &pool->busy }) {
+            const std::span<const StepPoint> points = series->points();
+            QVERIFY(points.size() > 10'000);
+            auto scan = [&](std::int64_t t0, std::int64_t t1) {
+                std::int64_t best = series->valueAt(t0);
+                for (const StepPoint& p : points) {
+                    if (p.timeNs >= t0 && p.timeNs <= t1)
+                        best = std::max(best, p.value);
+                }
+                return best;
+            };
+            const std::int64_t first = points.front().timeNs;
+            const std::int64_t last = points.back().timeNs;
+            std::uniform_int_distribution<std::int64_t> at(first - 10, last + 10);
+            for (int k = 0; k < 2000; ++k) {
+                std::int64_t t0 = at(rng);
+                std::int64_t t1 = at(rng);
+                if (t1 < t0)
+                    std::swap(t0, t1);
+                if (k % 4 == 0)
+                    t1 = t0 + (t1 - t0) / 1000; // narrow ranges too, as one timeline column
+                QCOMPARE(series->maxIn(t0, t1), scan(t0, t1));
+            }
+            QCOMPARE(series->maxIn(first - 10, last + 10), scan(first - 10, last + 10));
+        }
+    }
+
     void statisticsMatchHandComputedValues()
     {
         TraceData d;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace qtwisted {
@@ -209,10 +210,51 @@ std::span<const StepPoint> StepSeries::pointsIn(std::int64_t t0, std::int64_t t1
 
 std::int64_t StepSeries::maxIn(std::int64_t t0, std::int64_t t1) const noexcept
 {
-    std::int64_t best = valueAt(t0);
-    for (const StepPoint& p : pointsIn(t0, t1))
-        best = std::max(best, p.value);
+    const std::span<const StepPoint> in = pointsIn(t0, t1);
+    const auto first = static_cast<std::size_t>(in.data() - m_points.data());
+    return std::max(valueAt(t0), maxOfPoints(first, first + in.size()));
+}
+
+std::int64_t StepSeries::maxOfPoints(std::size_t first, std::size_t last) const noexcept
+{
+    constexpr std::size_t kSuper = kBlock * kBlock;
+    last = std::min(last, m_points.size());
+    std::int64_t best = std::numeric_limits<std::int64_t>::min();
+    std::size_t i = first;
+    for (; i < last && i % kBlock != 0; ++i)
+        best = std::max(best, m_points[i].value);
+    while (i + kBlock <= last) {
+        const std::size_t block = i / kBlock;
+        if (i % kSuper == 0 && i + kSuper <= last && i / kSuper < m_superMax.size()) {
+            best = std::max(best, m_superMax[i / kSuper]);
+            i += kSuper;
+        } else if (block < m_blockMax.size()) {
+            best = std::max(best, m_blockMax[block]);
+            i += kBlock;
+        } else {
+            break; // the tail not yet indexed
+        }
+    }
+    for (; i < last; ++i)
+        best = std::max(best, m_points[i].value);
     return best;
+}
+
+void StepSeries::reindexFrom(std::size_t from)
+{
+    m_blockMax.resize(std::min(m_blockMax.size(), from / kBlock));
+    m_superMax.resize(std::min(m_superMax.size(), m_blockMax.size() / kBlock));
+    while ((m_blockMax.size() + 1) * kBlock <= m_points.size()) {
+        const auto begin = m_points.begin() + static_cast<std::ptrdiff_t>(m_blockMax.size() * kBlock);
+        m_blockMax.push_back(std::max_element(
+            begin, begin + static_cast<std::ptrdiff_t>(kBlock), [](const StepPoint& a, const StepPoint& b) {
+                return a.value < b.value;
+            })->value);
+    }
+    while ((m_superMax.size() + 1) * kBlock <= m_blockMax.size()) {
+        const auto begin = m_blockMax.begin() + static_cast<std::ptrdiff_t>(m_superMax.size() * kBlock);
+        m_superMax.push_back(*std::max_element(begin, begin + static_cast<std::ptrdiff_t>(kBlock)));
+    }
 }
 
 // ---- TraceData ---------------------------------------------------------------------------------------------------
@@ -672,6 +714,7 @@ void TraceData::rebuildMax(PoolSeries& pool)
         if (m.newMax != before)
             s.m_points.push_back({ m.timeNs, m.newMax });
     }
+    s.reindexFrom(0);
 }
 
 void TraceData::applyDeltas()
@@ -719,6 +762,7 @@ void TraceData::applyDeltas()
             value += delta;
             pts.push_back({ t, value });
         }
+        s.reindexFrom(from);
         i = end;
     }
     m_pending.clear();

@@ -155,14 +155,27 @@ public:
     std::int64_t valueAt(std::int64_t t) const noexcept;
     /// The points with time in [t0, t1] (binary search); the value before is valueAt(t0 - 1).
     std::span<const StepPoint> pointsIn(std::int64_t t0, std::int64_t t1) const noexcept;
-    /// The largest value over [t0, t1].
+    /// The largest value over [t0, t1] (binary searches and the block index: O(log n), not O(points in range)).
     std::int64_t maxIn(std::int64_t t0, std::int64_t t1) const noexcept;
-    bool operator==(const StepSeries&) const = default;
+    /// The largest value among points()[first, last); INT64_MIN when the range is empty.
+    std::int64_t maxOfPoints(std::size_t first, std::size_t last) const noexcept;
+    bool operator==(const StepSeries& other) const noexcept
+    {
+        return m_initial == other.m_initial && m_points == other.m_points;
+    }
 
 private:
     friend class TraceData;
+    /// Points from `from` on changed (were cut off, then appended): brings the block index up to date.
+    void reindexFrom(std::size_t from);
+
+    static constexpr std::size_t kBlock = 64;
     std::int64_t m_initial = 0;
     std::vector<StepPoint> m_points;
+    /// The index behind maxOfPoints(): the largest value of each complete run of kBlock points, and of each complete
+    /// run of kBlock of those. A timeline column over thousands of points reads a few dozen values instead of them all.
+    std::vector<std::int64_t> m_blockMax;
+    std::vector<std::int64_t> m_superMax;
 };
 
 /// A pool's size change (PoolResized).
