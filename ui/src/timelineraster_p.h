@@ -255,25 +255,49 @@ public:
     /// The largest value over [a, b].
     std::int64_t maxIn(std::int64_t a, std::int64_t b) noexcept
     {
-        m_from = static_cast<std::size_t>(
-            std::lower_bound(m_points.begin() + static_cast<std::ptrdiff_t>(m_from), m_points.end(), a,
-                [](const StepPoint& p, std::int64_t t) { return p.timeNs < t; })
-            - m_points.begin());
+        m_from = gallop(m_from, [a](const StepPoint& p) { return p.timeNs < a; });
         // The value at a: the last point at a (counted below), else the one before a.
         const bool pointAtA = m_from < m_points.size() && m_points[m_from].timeNs == a;
         const std::int64_t atA = pointAtA ? m_points[m_from].value
             : m_from == 0                 ? m_series.initial()
                                           : m_points[m_from - 1].value;
-        return std::max(atA, m_series.maxOfPoints(m_from, firstAfter(m_from, b)));
+        const std::size_t end = firstAfter(m_from, b);
+        if (end - m_from < kScanBelow) { // a short run: a plain scan beats the index
+            std::int64_t best = atA;
+            for (std::size_t i = m_from; i < end; ++i)
+                best = std::max(best, m_points[i].value);
+            return best;
+        }
+        return std::max(atA, m_series.maxOfPoints(m_from, end));
     }
 
 private:
+    static constexpr std::size_t kScanBelow = 256;
+
     /// The first point after time t, searching from `from` on.
     std::size_t firstAfter(std::size_t from, std::int64_t t) const noexcept
     {
-        return static_cast<std::size_t>(
-            std::upper_bound(m_points.begin() + static_cast<std::ptrdiff_t>(from), m_points.end(), t,
-                [](std::int64_t x, const StepPoint& p) { return x < p.timeNs; })
+        return gallop(from, [t](const StepPoint& p) { return p.timeNs <= t; });
+    }
+
+    /// The first point at or after `from` for which `before` is false (`before` holds for a prefix): steps of 1, 2,
+    /// 4... from `from`, then a binary search in the last step. A column's points lie close to the last column's,
+    /// so this reads a few nearby points where a binary search over the rest of the series would miss the cache.
+    template <class Before>
+    std::size_t gallop(std::size_t from, Before before) const noexcept
+    {
+        const std::size_t n = m_points.size();
+        std::size_t lo = from;
+        std::size_t step = 1;
+        std::size_t hi = from;
+        while (hi < n && before(m_points[hi])) {
+            lo = hi + 1;
+            hi = from + step;
+            step *= 2;
+        }
+        hi = std::min(hi, n);
+        return static_cast<std::size_t>(std::partition_point(m_points.begin() + static_cast<std::ptrdiff_t>(lo),
+                                            m_points.begin() + static_cast<std::ptrdiff_t>(hi), before)
             - m_points.begin());
     }
 
