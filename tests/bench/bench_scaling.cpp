@@ -6,6 +6,7 @@
 //   bench_scaling [--quick] [--reps N] [--sizes 1000,10000] [--only timers,deferred,...] [--json FILE]
 //   bench_scaling --session-test [--jobs N]   a Thread Lab session of 10^6 jobs must stay within kSessionBoundBytes
 #include <qtwisted/deferred.h>
+#include <qtwisted/inspect/detail/flatarray.h>
 #include <qtwisted/inspect/jobtablemodel.h>
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/reactor.h>
@@ -58,11 +59,12 @@ double nsSince(Clock::time_point t0, Clock::time_point t1)
     return std::chrono::duration<double, std::nano>(t1 - t0).count();
 }
 
-/// Bytes malloc has handed out and not taken back, mmapped blocks included (all arenas).
+/// Bytes malloc has handed out and not taken back, mmapped blocks included (all arenas), plus the large blocks that
+/// TraceData maps itself (detail::FlatArray; malloc's statistics do not see them).
 double heapBytes()
 {
     const struct mallinfo2 m = mallinfo2();
-    return static_cast<double>(m.uordblks + m.hblkhd);
+    return static_cast<double>(m.uordblks + m.hblkhd + qtwisted::detail::flatArrayMappedBytes());
 }
 
 double rssBytes()

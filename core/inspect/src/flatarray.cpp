@@ -4,6 +4,7 @@
 
 #include <QtGlobal>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -42,15 +43,23 @@ bool mapped(std::size_t bytes) noexcept
     return bytes >= kMapBytes;
 }
 
+std::atomic<std::size_t> g_mappedBytes { 0 };
+
 void* map(std::size_t bytes)
 {
     void* p = mmap(nullptr, pageRounded(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) // NOLINT(cppcoreguidelines-pro-type-cstyle-cast,performance-no-int-to-ptr): the C macro
         throw std::bad_alloc();
+    g_mappedBytes.fetch_add(pageRounded(bytes), std::memory_order_relaxed);
     return p;
 }
 
 } // namespace
+
+std::size_t flatArrayMappedBytes() noexcept
+{
+    return g_mappedBytes.load(std::memory_order_relaxed);
+}
 
 void* flatArrayAllocate(std::size_t bytes)
 {
@@ -69,6 +78,7 @@ void* flatArrayGrow(void* p, std::size_t oldBytes, std::size_t newBytes)
         void* q = mremap(p, pageRounded(oldBytes), pageRounded(newBytes), MREMAP_MAYMOVE);
         if (q == MAP_FAILED) // NOLINT(cppcoreguidelines-pro-type-cstyle-cast,performance-no-int-to-ptr)
             throw std::bad_alloc();
+        g_mappedBytes.fetch_add(pageRounded(newBytes) - pageRounded(oldBytes), std::memory_order_relaxed);
         return q;
     }
     if (mapped(newBytes)) {
@@ -87,9 +97,10 @@ void flatArrayFree(void* p, std::size_t bytes) noexcept
 {
     if (!p)
         return;
-    if (mapped(bytes))
+    if (mapped(bytes)) {
         munmap(p, pageRounded(bytes));
-    else
+        g_mappedBytes.fetch_sub(pageRounded(bytes), std::memory_order_relaxed);
+    } else
         std::free(p); // NOLINT(cppcoreguidelines-no-malloc,hicpp-no-malloc)
 }
 
@@ -114,6 +125,11 @@ void* flatArrayGrow(void* p, std::size_t /*oldBytes*/, std::size_t newBytes)
 void flatArrayFree(void* p, std::size_t /*bytes*/) noexcept
 {
     std::free(p); // NOLINT(cppcoreguidelines-no-malloc,hicpp-no-malloc)
+}
+
+std::size_t flatArrayMappedBytes() noexcept
+{
+    return 0; // every block comes from malloc here
 }
 
 #endif

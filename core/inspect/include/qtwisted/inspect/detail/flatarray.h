@@ -20,6 +20,9 @@ namespace qtwisted::detail {
 void* flatArrayAllocate(std::size_t bytes);
 void* flatArrayGrow(void* p, std::size_t oldBytes, std::size_t newBytes);
 void flatArrayFree(void* p, std::size_t bytes) noexcept;
+/// Bytes of the large blocks mapped now, in the whole process (what malloc's statistics do not see): for measuring the
+/// memory a trace keeps (bench_scaling). 0 where blocks come from malloc (other systems, the sanitizers).
+std::size_t flatArrayMappedBytes() noexcept;
 
 /// A growable array of a trivially copyable type, contiguous like std::vector (data(), spans) but grown without
 /// copying (flatArrayGrow). What TraceData keeps per job.
