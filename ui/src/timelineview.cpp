@@ -741,7 +741,44 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             }
             foldCount = 0;
         };
-        for (const Interval& iv : m_data->intervalsIn(laneIndex, t0, t1)) {
+        // Interval k just joined the fold. The ones after it that start within the fold's reach and have all ended
+        // join it too, one by one, if each is narrower than kFoldPx: when their whole stretch is narrower than that,
+        // each one is, so they are counted without being visited. A zoomed-out lane of a million jobs then costs a
+        // few binary steps per pixel instead of a step per job. Returns the last interval taken.
+        auto skipFolded = [&](std::span<const Interval> ivs, std::size_t k, double& end, int& count) -> std::size_t {
+            const double reach = end + 1;
+            auto joins = [&](const Interval& iv) { return iv.maxEndNs <= nowNs && xAt(iv.startNs) <= reach; };
+            const std::size_t first = k + 1;
+            const std::size_t n = ivs.size();
+            if (first >= n || !joins(ivs[first]))
+                return k;
+            std::size_t lo = first + 1; // galloping: ivs[lo - 1] joins
+            std::size_t step = 1;
+            std::size_t hi = first + 1;
+            while (hi < n && joins(ivs[hi])) {
+                lo = hi + 1;
+                step *= 2;
+                hi = first + step;
+            }
+            hi = std::min(hi, n);
+            const std::size_t last
+                = static_cast<std::size_t>(std::partition_point(ivs.begin() + static_cast<std::ptrdiff_t>(lo),
+                                               ivs.begin() + static_cast<std::ptrdiff_t>(hi), joins)
+                      - ivs.begin())
+                - 1;
+            // The largest end among [first, last] is ivs[last].maxEndNs only if it grew past ivs[k]'s.
+            if (ivs[last].maxEndNs <= ivs[k].maxEndNs)
+                return k;
+            const double stretchEnd = std::min<double>(l.right, xAt(ivs[last].maxEndNs));
+            if (stretchEnd - std::max<double>(l.left, xAt(ivs[first].startNs)) >= kFoldPx)
+                return k; // one of them may be wide: visit them one by one
+            end = std::max(end, stretchEnd);
+            count += static_cast<int>(last + 1 - first);
+            return last;
+        };
+        const std::span<const Interval> inView = m_data->intervalsIn(laneIndex, t0, t1);
+        for (std::size_t k = 0; k < inView.size(); ++k) {
+            const Interval& iv = inView[k];
             if (iv.startNs > nowNs)
                 break;
             const bool running = iv.endNs > nowNs;
@@ -756,6 +793,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
                 }
                 foldEnd = std::max(foldEnd, x1);
                 ++foldCount;
+                k = skipFolded(inView, k, foldEnd, foldCount);
                 continue;
             }
             flushFold(x0);
