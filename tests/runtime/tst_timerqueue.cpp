@@ -316,6 +316,77 @@ private Q_SLOTS:
         QVERIFY(queue.empty());
         QVERIFY(!later->fn); // the one not due was released
     }
+
+    /// Releasing the queue releases functions whose captures may cancel other calls on their way out (a guard that
+    /// cancels a timeout when it dies): the books stay consistent, nothing is counted twice.
+    void releaseAllSurvivesCapturesThatCancel()
+    {
+        TimerQueue queue;
+        auto later = makeCall([] {});
+        struct CancelOnDestroy {
+            TimerQueue* queue = nullptr;
+            std::shared_ptr<TimedCall> victim;
+            CancelOnDestroy() = default;
+            CancelOnDestroy(const CancelOnDestroy&) = delete;
+            CancelOnDestroy& operator=(const CancelOnDestroy&) = delete;
+            ~CancelOnDestroy()
+            {
+                if (victim && victim->status == Status::Pending)
+                    queue->cancel(*victim);
+            }
+        };
+        auto guard = std::make_shared<CancelOnDestroy>();
+        guard->queue = &queue;
+        guard->victim = later;
+        auto first = makeCall([guard] {});
+        guard.reset();
+        queue.add(first, 5); // at the top: released before `later`
+        queue.add(later, 10);
+        queue.releaseAll();
+        QCOMPARE(queue.size(), std::size_t { 0 });
+        QVERIFY(queue.empty());
+        std::vector<const TimedCall*> listed;
+        queue.forEach([&listed](const TimedCall& c) { listed.push_back(&c); });
+        QVERIFY(listed.empty());
+        QCOMPARE(later->status, Status::Cancelled);
+    }
+
+    /// A call whose only owner is the queue can be cancelled through a plain reference (QTwisted::Testing's guard
+    /// does this), and its function's captures may use the queue as they die.
+    void cancelOfACallOnlyTheQueueHolds()
+    {
+        TimerQueue queue;
+        auto other = makeCall([] {});
+        queue.add(other, 50);
+        bool destroyed = false;
+        struct Probe {
+            TimerQueue* queue = nullptr;
+            std::shared_ptr<TimedCall> other;
+            bool* destroyed = nullptr;
+            Probe() = default;
+            Probe(const Probe&) = delete;
+            Probe& operator=(const Probe&) = delete;
+            ~Probe()
+            {
+                *destroyed = true;
+                queue->cancel(*other);
+            }
+        };
+        auto probe = std::make_shared<Probe>();
+        probe->queue = &queue;
+        probe->other = other;
+        probe->destroyed = &destroyed;
+        auto call = makeCall([probe] {});
+        probe.reset();
+        queue.add(call, 10);
+        TimedCall* raw = call.get();
+        call.reset(); // the queue's entry is the only owner now
+        queue.cancel(*raw);
+        QVERIFY(destroyed);
+        QVERIFY(queue.empty());
+        QCOMPARE(other->status, Status::Cancelled);
+        QCOMPARE(queue.nextDue(), std::optional<qint64>());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTimerQueue)

@@ -173,22 +173,29 @@ private Q_SLOTS:
         auto* spin = find<QSpinBox>("spareThreadsSpin");
         QCOMPARE(spin->value(), 0);
         spin->setValue(3);
-        QCOMPARE(m_lab.reactor->getThreadPool().spareThreads(), 3);
-        QTRY_COMPARE_WITH_TIMEOUT(m_lab.reactor->getThreadPool().stats().spare, 3, 10000);
+        ThreadPool& pool = m_lab.reactor->getThreadPool();
+        QCOMPARE(pool.spareThreads(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 3, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(
             find<QLabel>("poolStats")->text().contains(QRegularExpression(QStringLiteral("spare +3"))), 10000);
-        // A resize takes them: the new workers run at once, and new spares are parked again.
-        const int max = m_lab.reactor->getThreadPool().maxThreads();
+        // A resize takes them: with the pool paused, the jobs wait; resuming with 3 more threads starts them all, the 3
+        // extra workers on parked threads, and new spares are parked again.
+        const int max = pool.maxThreads();
+        auto* pause = find<QPushButton>("pauseButton");
+        QTest::mouseClick(pause, Qt::LeftButton);
         find<QSpinBox>("countSpin")->setValue(max + 3);
-        find<QSpinBox>("sleepMinSpin")->setValue(300);
+        find<QSpinBox>("sleepMinSpin")->setValue(1500);
         QTest::mouseClick(find<QPushButton>("queueButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().busy, max, 10000);
-        find<QSpinBox>("maxThreadsSpin")->setValue(max + 3);
-        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().busy, max + 3, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().spare, 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().backlog, max + 3, 10000);
+        find<QSpinBox>("maxThreadsSpin")->setValue(max + 3); // resumes with the new maximum
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().busy, max + 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().spare, 3, 10000);
+        // Set elsewhere (a script, the API): the box follows.
+        pool.setSpareThreads(1);
+        QTRY_COMPARE_WITH_TIMEOUT(spin->value(), 1, 10000);
         spin->setValue(0);
-        QCOMPARE(m_lab.controller->poolStats().spare, 0);
-        QTRY_COMPARE_WITH_TIMEOUT(m_lab.controller->poolStats().completed, quint64(max + 3), 10000);
+        QCOMPARE(pool.stats().spare, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(pool.stats().completed, quint64(max + 3), 10000);
     }
 
     void runsARecipeIntoTheLog()

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 // The timeline's cache (ui/src/timelinecache_p.h, private to QTwisted::Ui): its invalidation rule and its layout.
 #include "timelinecache_p.h"
+#include "timelineraster_p.h"
 
 #include <qtwisted/inspect/tracedata.h>
 #include <qtwisted/trace.h>
@@ -10,6 +11,9 @@
 #include <QFontMetrics>
 #include <QGuiApplication>
 #include <QTest>
+
+#include <algorithm>
+#include <random>
 
 using namespace qtwisted;
 using namespace Qt::StringLiterals;
@@ -198,6 +202,53 @@ private Q_SLOTS:
     {
         const Layout l = Layout::of(QSize(10, 10), 1);
         QVERIFY(l.right > l.left);
+    }
+
+    /// The pool strip's sweep (galloping, short runs scanned, long ones from the series' block index) gives, column by
+    /// column, exactly the maximum and the value a plain scan of the points gives: columns of a few points and of
+    /// thousands, as a zoomed-in and a zoomed-out view have.
+    void stepSweepMatchesAScan()
+    {
+        TraceData data;
+        std::vector<TraceEvent> events;
+        std::mt19937 rng(5);
+        std::uniform_int_distribution<int> jitter(0, 40);
+        for (std::uint64_t job = 1; job <= 30'000; ++job) {
+            TraceEvent e;
+            e.poolId = TraceStrings::intern(u"sweep"_s);
+            e.jobId = job;
+            e.kind = TraceEventKind::JobQueued;
+            e.timeNs = (static_cast<std::int64_t>(job) * 3 + jitter(rng)) * kMs;
+            events.push_back(e);
+            e.kind = TraceEventKind::JobStarted;
+            e.worker = static_cast<std::int32_t>(job % 8);
+            e.timeNs += jitter(rng) * kMs;
+            events.push_back(e);
+            e.kind = TraceEventKind::JobFinished;
+            e.timeNs += jitter(rng) * kMs;
+            events.push_back(e);
+        }
+        data.append(std::move(events));
+        const PoolSeries& pool = data.pools().front();
+        for (const StepSeries* series : { &pool.backlog, &pool.busy }) {
+            const std::span<const StepPoint> points = series->points();
+            QVERIFY(points.size() > 20'000);
+            const std::int64_t t0 = points.front().timeNs - 5 * kMs;
+            const std::int64_t t1 = points.back().timeNs + 5 * kMs;
+            for (const int columns : { 37, 400, 1920, 100'000 }) {
+                StepSweep sweep(*series);
+                StepSweep values(*series);
+                for (int c = 0; c < columns; ++c) {
+                    const std::int64_t a = t0 + (t1 - t0) * c / columns;
+                    const std::int64_t b = t0 + (t1 - t0) * (c + 1) / columns;
+                    std::int64_t expected = series->valueAt(a);
+                    for (const StepPoint& p : series->pointsIn(a, b)) // a binary search, then a plain scan
+                        expected = std::max(expected, p.value);
+                    QCOMPARE(sweep.maxIn(a, b), expected);
+                    QCOMPARE(values.valueAt(b), series->valueAt(b));
+                }
+            }
+        }
     }
 };
 

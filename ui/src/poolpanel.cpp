@@ -134,6 +134,10 @@ void PoolPanel::updateFromController()
         const QSignalBlocker b(m_minThreads);
         m_minThreads->setValue(m_controller.minThreads());
     }
+    if (!m_spareThreads->hasFocus() && m_spareThreads->value() != m_controller.spareThreads()) {
+        const QSignalBlocker b(m_spareThreads);
+        m_spareThreads->setValue(m_controller.spareThreads());
+    }
 }
 
 void PoolPanel::disableControls()

@@ -210,6 +210,8 @@ std::span<const StepPoint> StepSeries::pointsIn(std::int64_t t0, std::int64_t t1
 
 std::int64_t StepSeries::maxIn(std::int64_t t0, std::int64_t t1) const noexcept
 {
+    if (t1 < t0)
+        return valueAt(t0);
     const std::span<const StepPoint> in = pointsIn(t0, t1);
     const auto first = static_cast<std::size_t>(in.data() - m_points.data());
     return std::max(valueAt(t0), maxOfPoints(first, first + in.size()));

@@ -168,6 +168,7 @@ public:
                 m_spawner = std::thread([this] {
 #ifdef Q_OS_LINUX
                     pthread_setname_np(pthread_self(), "qtwisted-spawn");
+                    m_spawnerTid.store(static_cast<int>(::gettid()), std::memory_order_relaxed);
 #endif
                     spawnerLoop();
                 });
@@ -191,6 +192,7 @@ public:
 
     Worker* newWorkerLocked(bool dispatched)
     {
+        m_allWorkers.reserve(m_allWorkers.size() + 1); // what may throw first: nothing is counted yet
         auto* w = new Worker;
         w->index = m_nextWorkerIndex++;
         w->dispatched = dispatched;
@@ -207,6 +209,9 @@ public:
     /// A new worker: a parked spare thread becomes it if there is one, otherwise the spawner starts a thread for it.
     void spawnLocked(Actions& a, bool dispatched)
     {
+        // Room first: once the worker is counted, nothing may throw before it is on its way.
+        a.handOff.reserve(a.handOff.size() + 1);
+        a.spawn.reserve(a.spawn.size() + 1);
         Worker* w = newWorkerLocked(dispatched);
         if (!m_spares.empty()) {
             Spare* s = m_spares.back();
@@ -227,9 +232,9 @@ public:
             m_spares.pop_back();
         }
         for (int have = static_cast<int>(m_spares.size()) + m_sparesStarting; have < target; ++have) {
+            a.spawn.push_back(nullptr); // first: counted only once it is sure to start
             ++m_sparesStarting;
             ++m_sparesAlive;
-            a.spawn.push_back(nullptr);
         }
     }
 
@@ -344,8 +349,10 @@ public:
         }
     }
 
-    void workerLoop(Worker* w)
+    /// `wasSpare`: the thread parked as a spare first, and its id is already in m_workerTids.
+    void workerLoop(Worker* w, bool wasSpare = false)
     {
+        Q_UNUSED(wasSpare); // Linux only
         t_currentPool = this;
         t_currentWorker = w;
         // Named before taking the pool's lock: a resize starts many workers at once, and each would otherwise hold
@@ -370,7 +377,8 @@ public:
 #ifdef Q_OS_LINUX
         w->tid = tid;
         w->cpuClock = static_cast<int>(cpuClock);
-        m_workerTids.push_back(tid);
+        if (!wasSpare)
+            m_workerTids.push_back(tid);
 #endif
         if (!w->dispatched) {
             if (m_startingClaimed > 0) {
@@ -495,10 +503,16 @@ public:
             m_workerTids.push_back(tid);
 #endif
             const int target = m_started && !m_closing ? m_spareTarget : 0;
+            bool parked = false;
             if (static_cast<int>(m_spares.size()) < target) {
-                m_spares.push_back(&spare);
-            } else {
-                --m_sparesAlive; // not wanted any more: the target fell while it started
+                try {
+                    m_spares.push_back(&spare);
+                    parked = true;
+                } catch (...) { // NOLINT(bugprone-empty-catch): out of memory, the thread just ends
+                }
+            }
+            if (!parked) {
+                --m_sparesAlive; // not wanted any more (the target fell while it started), or no room to park
                 if (m_threadsAlive == 0 && m_sparesAlive == 0)
                     m_allGone.notify_all();
                 return;
@@ -514,7 +528,7 @@ public:
                 m_allGone.notify_all();
         }
         if (w)
-            workerLoop(w);
+            workerLoop(w, true);
     }
 
     /// An idle worker (already in m_idle) waits for its wake-up. One of them at a time first polls for kSpin:
@@ -727,8 +741,13 @@ public:
             m_spawnWake.notify_one();
             spawner = std::move(m_spawner);
         }
-        if (spawner.joinable())
+        if (spawner.joinable()) {
             spawner.join();
+            // join() returns when the thread has exited, a moment before the kernel removes its task: wait for that
+            // too, as for the workers (noWorkerThreadLeftAfterStop saw it still listed once under load).
+            if (const int tid = m_spawnerTid.exchange(0, std::memory_order_relaxed); tid != 0)
+                tids.push_back(tid);
+        }
         for (int tid : waitForThreadsGone(tids))
             TestAccess::noteWorkerOfDeadPool(tid, m_name);
     }
@@ -966,6 +985,7 @@ private:
     std::vector<Worker*> m_spawnQueue; // guarded by m_spawnMutex
     bool m_spawnQuit = false; // guarded by m_spawnMutex
     std::thread m_spawner;
+    std::atomic<int> m_spawnerTid { 0 }; // the kernel's id of m_spawner's thread (Linux), for stop()
     int m_nextWorkerIndex = 0;
     quint64 m_nextJobId = 1;
     quint64 m_completed = 0;

@@ -76,10 +76,10 @@ public:
     {
         std::vector<Entry> due;
         while (!m_heap.empty() && m_heap.front().key.first <= nowNs) {
-            Entry top = popTop();
-            top.call->queued = false;
+            due.push_back(m_heap.front()); // first: if it throws, the call is still queued
+            popTop();
+            due.back().call->queued = false;
             --m_live;
-            due.push_back(std::move(top));
             dropStaleTop();
         }
         for (auto& [key, call] : due) {
@@ -100,7 +100,7 @@ public:
     void forEach(Visit&& visit) const
     {
         std::vector<const Entry*> live;
-        live.reserve(m_live);
+        live.reserve(std::min(m_live, m_heap.size()));
         for (const Entry& e : m_heap) {
             if (!isStale(e))
                 live.push_back(&e);
@@ -127,10 +127,10 @@ private:
     }
 
     void push(const std::shared_ptr<TimedCall>& call, qint64 dueNs);
-    Entry popTop();
+    void popTop() noexcept;
     /// Keeps the invariant that the top entry is live (nextDue() is const), and the heap within twice the live calls.
-    void dropStaleTop();
-    void compactIfSparse();
+    void dropStaleTop() noexcept;
+    void compactIfSparse() noexcept;
 
     std::vector<Entry> m_heap;
     std::size_t m_live = 0;
