@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
 #include "diagnostics_p.h"
+#include "growth_p.h"
 #include "logging_p.h"
 #include "noise_p.h"
 #include "pollgovernor_p.h"
@@ -192,7 +193,7 @@ public:
 
     Worker* newWorkerLocked(bool dispatched)
     {
-        m_allWorkers.reserve(m_allWorkers.size() + 1); // what may throw first: nothing is counted yet
+        reserveOneMore(m_allWorkers); // what may throw first: nothing is counted yet
         auto* w = new Worker;
         w->index = m_nextWorkerIndex++;
         w->dispatched = dispatched;
@@ -210,8 +211,8 @@ public:
     void spawnLocked(Actions& a, bool dispatched)
     {
         // Room first: once the worker is counted, nothing may throw before it is on its way.
-        a.handOff.reserve(a.handOff.size() + 1);
-        a.spawn.reserve(a.spawn.size() + 1);
+        reserveOneMore(a.handOff);
+        reserveOneMore(a.spawn);
         Worker* w = newWorkerLocked(dispatched);
         if (!m_spares.empty()) {
             Spare* s = m_spares.back();

@@ -1,5 +1,6 @@
 // SPDX-FileCopyrightText: 2026 The qtwisted authors
 // SPDX-License-Identifier: MIT
+#include "growth_p.h"
 #include "timerqueue_p.h"
 
 #include <iterator>
@@ -8,7 +9,7 @@ namespace qtwisted::detail {
 
 void TimerQueue::push(const std::shared_ptr<TimedCall>& call, qint64 dueNs)
 {
-    m_heap.reserve(m_heap.size() + 1); // may throw: before anything changes
+    reserveOneMore(m_heap); // may throw: before anything changes
     call->key = { dueNs, m_nextSeq++ };
     m_heap.push_back(Entry { call->key, call });
     std::push_heap(m_heap.begin(), m_heap.end(), later);
