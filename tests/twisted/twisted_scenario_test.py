@@ -180,8 +180,12 @@ def play_reactor_stall(c: Case, t: Trace, stdout: str) -> None:
     calls = t.api("callFromThread")
     check(len(calls) == 5 and all(j["worker"] == -1 for j in calls), "5 callFromThread calls ran on the reactor")
     check(all(b["started_ns"] >= a["ended_ns"] for a, b in zip(calls, calls[1:])), "one after the other")
-    check(any(s["dur_ns"] >= 950e6 for s in t.stalls),
-          f"a reactor stall of about a second is recorded ({[round(s['dur_ns'] / 1e6) for s in t.stalls]} ms)")
+    # The five calls run in one reactor iteration; on a loaded machine the thread can be preempted between two of
+    # them for more than the script's 1 ms gap, which records the second as a new stall ([801, 200] ms in a CI lane
+    # running suites in parallel): what they add up to is the second the reactor was away.
+    stalled = [round(s["dur_ns"] / 1e6) for s in t.stalls]
+    check(sum(stalled) >= 950 and all(ms >= 100 for ms in stalled),
+          f"a reactor stall of about a second is recorded ({stalled} ms)")
     pool = t.api("callInThread")
     check(len({j["worker"] for j in pool}) == 8, "the 8 pool jobs ran side by side on 8 Twisted threads")
 
