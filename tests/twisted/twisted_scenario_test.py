@@ -268,7 +268,7 @@ def case_timeout(c: Case) -> None:
     check(len(t.lanes) == 2 and all(j["status"] == "running" for j in outer),
           "both of the pool's 2 threads still run their outer job")
     waits = t.api("blockingCallFromThread")
-    check(len(waits) == 2 and all(w["blocked_dur_ns"] >= 1.5e9 for w in waits),
+    check(len(waits) == 2 and all(w["blocked_dur_ns"] >= 1.0e9 for w in waits),  # began in the first second of 2
           "each waits in blockingCallFromThread until the end of the trace")
     queued = [j for j in t.pool_jobs() if j["status"] == "queued"]
     check(sorted(j["api"] for j in queued) == ["callInThread"] * 2 + ["deferToThread"] * 2,
