@@ -237,6 +237,27 @@ private:
     std::vector<QRgb> m_striped;
 };
 
+/// The first index at or after `from` for which `before` is false (`before` holds for a prefix of `items`): steps of 1,
+/// 2, 4... from `from`, then a binary search in the last step. A pixel column's items lie close to the last column's,
+/// so this reads a few nearby items where a binary search over the rest would miss the cache.
+template <class T, class Before>
+std::size_t gallopPartition(std::span<const T> items, std::size_t from, Before before) noexcept
+{
+    const std::size_t n = items.size();
+    std::size_t lo = from;
+    std::size_t step = 1;
+    std::size_t hi = from;
+    while (hi < n && before(items[hi])) {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    hi = std::min(hi, n);
+    return static_cast<std::size_t>(std::partition_point(items.begin() + static_cast<std::ptrdiff_t>(lo),
+                                        items.begin() + static_cast<std::ptrdiff_t>(hi), before)
+        - items.begin());
+}
+
 /// StepSeries::maxIn() and valueAt() for a sweep whose times never decrease: each search starts where the last one
 /// ended, and the maximum over a column's points comes from the series' block index (StepSeries::maxOfPoints), so a
 /// column over thousands of points (a zoomed-out trace of a million jobs) costs a few dozen reads, not thousands.
@@ -280,25 +301,10 @@ private:
         return gallop(from, [t](const StepPoint& p) { return p.timeNs <= t; });
     }
 
-    /// The first point at or after `from` for which `before` is false (`before` holds for a prefix): steps of 1, 2,
-    /// 4... from `from`, then a binary search in the last step. A column's points lie close to the last column's,
-    /// so this reads a few nearby points where a binary search over the rest of the series would miss the cache.
     template <class Before>
     std::size_t gallop(std::size_t from, Before before) const noexcept
     {
-        const std::size_t n = m_points.size();
-        std::size_t lo = from;
-        std::size_t step = 1;
-        std::size_t hi = from;
-        while (hi < n && before(m_points[hi])) {
-            lo = hi + 1;
-            hi = from + step;
-            step *= 2;
-        }
-        hi = std::min(hi, n);
-        return static_cast<std::size_t>(std::partition_point(m_points.begin() + static_cast<std::ptrdiff_t>(lo),
-                                            m_points.begin() + static_cast<std::ptrdiff_t>(hi), before)
-            - m_points.begin());
+        return gallopPartition(m_points, from, before);
     }
 
     const StepSeries& m_series;

@@ -752,20 +752,7 @@ void TimelineView::paintLanes(QPainter& p, const Layout& l) const
             const std::size_t n = ivs.size();
             if (first >= n || !joins(ivs[first]))
                 return k;
-            std::size_t lo = first + 1; // galloping: ivs[lo - 1] joins
-            std::size_t step = 1;
-            std::size_t hi = first + 1;
-            while (hi < n && joins(ivs[hi])) {
-                lo = hi + 1;
-                step *= 2;
-                hi = first + step;
-            }
-            hi = std::min(hi, n);
-            const std::size_t last
-                = static_cast<std::size_t>(std::partition_point(ivs.begin() + static_cast<std::ptrdiff_t>(lo),
-                                               ivs.begin() + static_cast<std::ptrdiff_t>(hi), joins)
-                      - ivs.begin())
-                - 1;
+            const std::size_t last = gallopPartition(ivs, first + 1, joins) - 1;
             // The largest end among [first, last] is ivs[last].maxEndNs only if it grew past ivs[k]'s.
             if (ivs[last].maxEndNs <= ivs[k].maxEndNs)
                 return k;
